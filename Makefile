@@ -1,0 +1,78 @@
+# geowire - build, run and test. `make help` lists the targets.
+PKGS      := rdkafka jansson yaml-0.1 libutf8proc libmicrohttpd
+CC        ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) $(CFLAGS)
+LIBS      := $(PKG_LIBS) -lpthread -lm
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC   := $(filter-out consumer/main.c,$(wildcard config/*.c processors/*.c consumer/*.c))
+MAIN_SRC  := consumer/main.c
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+TSUP_SRC  := $(wildcard tests/support/*.c)
+
+OBJ       := $(patsubst %.c,build/obj/%.o,$(LIB_SRC))
+SOBJ      := $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(TSUP_SRC))
+UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
+INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
+
+.PHONY: all deps run test unit integration eval bench clean help check-config
+all: build/geowire
+
+help:
+	@echo "make            build build/geowire"
+	@echo "make run        install what is missing, build, run on the embedded broker over the sample feed"
+	@echo "make test       unit + integration tests (ASan+UBSan) and record schema checks"
+	@echo "make eval       precision/recall of countries, people, themes on tests/eval"
+
+deps:
+	@scripts/deps.sh
+
+build/geowire: $(OBJ) build/obj/consumer/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+build/obj/%.o: %.c $(wildcard include/geowire/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The sanitizer build: the same sources, plus the test binaries and a
+# sanitized geowire that the integration tests drive as a real process.
+build/san/%.o: %.c $(wildcard include/geowire/*.h tests/support/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests -c -o $@ $<
+
+build/san/geowire: $(SOBJ) build/san/consumer/main.o
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter-out build/san/tests/%,$^) $(LIBS)
+
+build/san/tests/%: tests/unit/%.c $(SOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests -o $@ $^ $(LIBS) -lcriterion
+
+build/san/tests/%: tests/integration/%.c $(SOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests -o $@ $^ $(LIBS) -lcriterion
+
+run: deps build/geowire
+	build/geowire run -c config/geowire.yaml --print --feed config/sample-feed.jsonl
+
+test: deps build/geowire build/san/geowire $(UNIT_BIN) $(INTEG_BIN)
+	@scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+
+unit: build/san/geowire $(UNIT_BIN)
+	@scripts/run-tests.sh $(UNIT_BIN)
+
+integration: build/san/geowire $(INTEG_BIN)
+	@scripts/run-tests.sh $(INTEG_BIN)
+
+eval: build/geowire
+	python3 tools/eval.py --geowire build/geowire --set tests/eval/items.jsonl
+
+check-config: build/geowire
+	build/geowire check -c config/geowire.yaml
+
+clean:
+	rm -rf build

@@ -1,0 +1,76 @@
+/*
+ * common.h - what every geowire module shares: version, error convention,
+ * a growable byte buffer.
+ *
+ * Error convention: functions return GW_OK (0) or a negative GW_E* code and,
+ * when the caller passes a buffer, write a one-line reason into it. Nothing
+ * below the command layer logs; the edge that decides what to do logs once.
+ */
+#ifndef GEOWIRE_COMMON_H
+#define GEOWIRE_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#define GW_VERSION "0.1.0"
+#define GW_ERRLEN 512 /* size callers use for error buffers */
+
+enum {
+    GW_OK = 0,
+    GW_ERR = -1,      /* generic failure, reason in errbuf */
+    GW_ENOMEM = -2,   /* allocation failed */
+    GW_EINVAL = -3,   /* invalid input or configuration */
+    GW_EIO = -4,      /* file or system error */
+    GW_ELIMIT = -5,   /* a configured limit was exceeded */
+};
+
+/* Formats a reason into errbuf (if not NULL). Always returns rc so callers
+ * can write `return gw_err(err, n, GW_EINVAL, "...")`. */
+int gw_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A growable byte buffer; data is always NUL-terminated when non-NULL.
+ * The buffer owns data; gw_buf_free releases it. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+    int oom; /* sticky: set once an append failed, further appends no-op */
+} gw_buf_t;
+
+void gw_buf_init(gw_buf_t *b);
+void gw_buf_free(gw_buf_t *b);
+void gw_buf_reset(gw_buf_t *b);            /* len = 0, keeps capacity */
+int gw_buf_reserve(gw_buf_t *b, size_t extra);
+int gw_buf_append(gw_buf_t *b, const void *p, size_t n);
+int gw_buf_putc(gw_buf_t *b, char c);
+int gw_buf_printf(gw_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Detaches the data (caller frees with free()) and resets the buffer. */
+char *gw_buf_steal(gw_buf_t *b, size_t *len);
+
+/* Allocation wrappers: every geowire allocation goes through these so tests
+ * can inject failures (see gw_alloc_fail_after). They never abort. */
+void *gw_malloc(size_t n);
+void *gw_calloc(size_t n, size_t size);
+void *gw_realloc(void *p, size_t n);
+char *gw_strdup(const char *s);
+char *gw_strndup(const char *s, size_t n);
+/* Test hook: the Nth allocation from now on fails (0 disables). */
+void gw_alloc_fail_after(long n);
+
+/* Milliseconds since the Unix epoch, wall clock. */
+int64_t gw_now_ms(void);
+
+/* Dates are days since 1970-01-01 (proleptic Gregorian), so role and
+ * membership intervals compare as integers. GW_DATE_NONE marks "open". */
+#define GW_DATE_NONE INT32_MIN
+int32_t gw_days_from_civil(int y, int m, int d);
+void gw_civil_from_days(int32_t days, int *y, int *m, int *d);
+/* Parses YYYY-MM-DD strictly. Returns GW_OK or GW_EINVAL. */
+int gw_date_parse(const char *s, size_t n, int32_t *days);
+/* Writes YYYY-MM-DD (11 bytes incl. NUL). */
+void gw_date_format(int32_t days, char out[11]);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * pipeline.h - the processor chain, as the daemon and `geowire tag` see it.
+ *
+ * A pipeline owns the loaded dictionaries (read-only once built) and the
+ * state of stateful stages. gw_pipeline_process turns one raw payload into
+ * either an enriched record (plus zero or more alert records) or a
+ * dead-letter verdict with a reason code. It never touches Kafka.
+ */
+#ifndef GEOWIRE_PIPELINE_H
+#define GEOWIRE_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "geowire/config.h"
+
+/* Dead-letter reasons: a fixed set, documented in the README. */
+typedef enum {
+    GW_REASON_NONE = 0,
+    GW_REASON_EMPTY,             /* zero bytes or only white space */
+    GW_REASON_TOO_LARGE,         /* payload over limits.max_item_bytes */
+    GW_REASON_INVALID_JSON,      /* looked like JSON, did not parse (or too deep) */
+    GW_REASON_NOT_OBJECT,        /* JSON but not an object */
+    GW_REASON_NO_TEXT,           /* an object with neither title nor body */
+    GW_REASON_INVALID_FIELD,     /* a known field of the wrong type */
+    GW_REASON_RECORD_TOO_LARGE,  /* enriched record over limits.max_record_bytes */
+    GW_REASON_PRODUCE_FAILED,    /* the enriched record was refused permanently */
+    GW_REASON_INTERNAL,          /* processing failed (e.g. out of memory) */
+    GW_REASON__COUNT
+} gw_reason_t;
+
+/* "invalid_json", ...; "none" for GW_REASON_NONE. Static string. */
+const char *gw_reason_name(gw_reason_t r);
+
+typedef struct gw_pipeline gw_pipeline_t;
+
+typedef struct {
+    const char *key;        /* Kafka message key, or NULL */
+    size_t key_len;
+    int64_t ingest_ms;      /* message timestamp (or now): the fallback date */
+} gw_input_meta_t;
+
+typedef struct {
+    gw_reason_t reason;     /* NONE: record is set; else dead-letter it */
+    char message[256];      /* human reason when reason != NONE */
+    char *id;               /* item id (may be set even on failure), owned */
+    char *record;           /* enriched JSON (no trailing newline), owned */
+    size_t record_len;
+    char **alerts;          /* alert-topic JSON records, owned */
+    size_t *alert_lens;
+    size_t n_alerts;
+} gw_result_t;
+
+/* Builds a pipeline from the config's dictionaries and rules. Returns NULL
+ * and writes `file:line:col: what` on error. Caller owns it. */
+gw_pipeline_t *gw_pipeline_new(const gw_config_t *cfg, char *err, size_t errlen);
+void gw_pipeline_free(gw_pipeline_t *p);
+
+/* Processes one payload. Always returns a filled result (never crashes on
+ * any input); res must be cleared with gw_result_clear. Returns GW_OK, or
+ * GW_ENOMEM when even the failure could not be recorded. */
+int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
+                        const gw_input_meta_t *meta, gw_result_t *res);
+void gw_result_clear(gw_result_t *res);
+
+/* Version strings that go into every record. Static for the pipeline's life. */
+const char *gw_pipeline_dict_version(const gw_pipeline_t *p);
+
+#endif
