@@ -1,0 +1,339 @@
+/*
+ * text.c - UTF-8 validation/repair and the folded view used by the matcher.
+ *
+ * Folding works segment by segment: a segment is a starter code point plus
+ * the non-starters (combining marks, Hangul medial/final jamo) that follow
+ * it. NFC composition never crosses a segment boundary, so each segment can
+ * be normalised on its own and every folded byte it yields maps back to the
+ * segment's first byte. That keeps spans on whole characters: "e\u0301"
+ * folds to "é" and maps back to all three original bytes.
+ *
+ * Turkish capital dotted I (U+0130) case-folds to "i\u0307". We drop a
+ * U+0307 that directly follows "i" inside one segment, so "İstanbul" (and
+ * its NFD form "I\u0307stanbul") fold to "istanbul" and match the pattern
+ * most dictionaries carry. The dot above is not distinctive for an i that
+ * already has a dot; what gets lost is only Lithuanian-style i\u0307\u0301
+ * nuance, which nothing in geowire depends on.
+ */
+#include "geowire/text.h"
+#include "geowire/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define FOLD_OPTS (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)
+
+/* ---- UTF-8 --------------------------------------------------------------- */
+
+int gw_utf8_decode(const char *str, size_t len, size_t i, int32_t *cp) {
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned c = s[i];
+    if (c < 0x80) { *cp = (int32_t)c; return 1; }
+    size_t n;
+    uint32_t v, min;
+    if (c >= 0xC2 && c <= 0xDF) { n = 2; v = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { n = 3; v = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 4; v = c & 0x07; min = 0x10000; }
+    else { *cp = -1; return 1; }
+    if (i + n > len) { *cp = -1; return 1; }
+    for (size_t k = 1; k < n; k++) {
+        unsigned cc = s[i + k];
+        if ((cc & 0xC0) != 0x80) { *cp = -1; return 1; }
+        v = (v << 6) | (cc & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) { *cp = -1; return 1; }
+    *cp = (int32_t)v;
+    return (int)n;
+}
+
+int gw_utf8_valid(const char *s, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        if ((unsigned char)s[i] < 0x80) { i++; continue; }
+        int32_t cp;
+        int n = gw_utf8_decode(s, len, i, &cp);
+        if (cp < 0) return 0;
+        i += (size_t)n;
+    }
+    return 1;
+}
+
+/* Length of the maximal prefix of a broken sequence at s[i] (Unicode's
+ * "maximal subpart" practice): one U+FFFD replaces the lead byte plus the
+ * continuation bytes that could still have been part of a valid sequence. */
+static size_t bad_seq_len(const unsigned char *s, size_t len, size_t i) {
+    unsigned c = s[i];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 1;
+    size_t k = 1;
+    if (i + 1 < len && s[i + 1] >= lo && s[i + 1] <= hi) {
+        k = 2;
+        while (k < n && i + k < len && (s[i + k] & 0xC0) == 0x80) k++;
+    }
+    return k;
+}
+
+char *gw_utf8_repair(const char *str, size_t len, size_t *outlen, size_t *repairs) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t nrep = 0;
+    /* Each bad byte grows to at most 3 bytes. */
+    if (len > (SIZE_MAX - 1) / 3) return NULL;
+    char *out = gw_malloc(len * 3 + 1);
+    if (!out) return NULL;
+    size_t o = 0, i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c >= 0x01 && c < 0x80) { out[o++] = (char)c; i++; continue; }
+        int32_t cp = -1;
+        int n = c ? gw_utf8_decode(str, len, i, &cp) : 1;
+        if (cp > 0) {
+            memcpy(out + o, s + i, (size_t)n);
+            o += (size_t)n;
+            i += (size_t)n;
+            continue;
+        }
+        out[o++] = (char)0xEF; out[o++] = (char)0xBF; out[o++] = (char)0xBD;
+        nrep++;
+        i += c ? bad_seq_len(s, len, i) : 1;
+    }
+    out[o] = '\0';
+    if (outlen) *outlen = o;
+    if (repairs) *repairs = nrep;
+    return out;
+}
+
+/* ---- character classes ---------------------------------------------------- */
+
+int gw_cp_is_word(int32_t cp) {
+    if (cp < 0x80) {
+        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    }
+    if (cp > 0x10FFFF) return 0;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int gw_cp_is_unspaced(int32_t cp) {
+    if (cp < 0x0E00) return 0;
+    return (cp >= 0x0E00 && cp <= 0x0E7F)        /* Thai */
+        || (cp >= 0x0E80 && cp <= 0x0EFF)        /* Lao */
+        || (cp >= 0x0F00 && cp <= 0x0FFF)        /* Tibetan */
+        || (cp >= 0x1000 && cp <= 0x109F)        /* Myanmar */
+        || (cp >= 0x1780 && cp <= 0x17FF)        /* Khmer */
+        || (cp >= 0x19E0 && cp <= 0x19FF)        /* Khmer symbols */
+        || (cp >= 0x2E80 && cp <= 0x2FDF)        /* CJK radicals, Kangxi */
+        || (cp >= 0x3005 && cp <= 0x3007)        /* 々 〆 〇 */
+        || (cp >= 0x3021 && cp <= 0x3029)        /* Hangzhou numerals */
+        || (cp >= 0x3031 && cp <= 0x3035)        /* kana repeat marks */
+        || (cp >= 0x3040 && cp <= 0x30FF)        /* Hiragana, Katakana */
+        || (cp >= 0x31F0 && cp <= 0x31FF)        /* Katakana ext */
+        || (cp >= 0x3400 && cp <= 0x4DBF)        /* CJK ext A */
+        || (cp >= 0x4E00 && cp <= 0x9FFF)        /* CJK unified */
+        || (cp >= 0xA9E0 && cp <= 0xA9FF)        /* Myanmar ext B */
+        || (cp >= 0xAA60 && cp <= 0xAA7F)        /* Myanmar ext A */
+        || (cp >= 0xF900 && cp <= 0xFAFF)        /* CJK compatibility */
+        || (cp >= 0xFF66 && cp <= 0xFF9F)        /* half-width Katakana */
+        || (cp >= 0x1B000 && cp <= 0x1B16F)      /* Kana supplement/ext */
+        || (cp >= 0x20000 && cp <= 0x3134F);     /* CJK ext B..G */
+}
+
+/* ---- folding -------------------------------------------------------------- */
+
+void gw_text_init(gw_text_t *t) { memset(t, 0, sizeof(*t)); }
+
+void gw_text_free(gw_text_t *t) {
+    free(t->fold);
+    free(t->map);
+    gw_text_init(t);
+}
+
+static int reserve(gw_text_t *t, size_t need) {
+    if (need <= t->cap) return GW_OK;
+    size_t cap = t->cap ? t->cap : 64;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2 / sizeof(uint32_t)) return GW_ENOMEM;
+        cap *= 2;
+    }
+    char *f = gw_realloc(t->fold, cap + 1);
+    if (!f) return GW_ENOMEM;
+    t->fold = f;
+    uint32_t *m = gw_realloc(t->map, (cap + 1) * sizeof(uint32_t));
+    if (!m) return GW_ENOMEM;
+    t->map = m;
+    t->cap = cap;
+    return GW_OK;
+}
+
+/* Code points that continue the segment of the starter before them. */
+static int is_nonstarter(int32_t cp) {
+    if (cp < 0x300) return 0;
+    if (cp >= 0x1160 && cp <= 0x11FF) return 1; /* Hangul V/T jamo compose with L/LV */
+    const utf8proc_property_t *p = utf8proc_get_property(cp);
+    if (p->combining_class) return 1;
+    return p->category == UTF8PROC_CATEGORY_MN || p->category == UTF8PROC_CATEGORY_MC ||
+           p->category == UTF8PROC_CATEGORY_ME;
+}
+
+/* End of the segment starting at i (orig must be valid UTF-8). */
+static size_t segment_end(const char *s, size_t len, size_t i) {
+    int32_t cp;
+    i += (size_t)gw_utf8_decode(s, len, i, &cp);
+    while (i < len && (unsigned char)s[i] >= 0x80) {
+        int n = gw_utf8_decode(s, len, i, &cp);
+        if (cp < 0 || !is_nonstarter(cp)) break;
+        i += (size_t)n;
+    }
+    return i;
+}
+
+static int is_dropped(int32_t cp) {
+    return cp == 0x00AD || (cp >= 0x200B && cp <= 0x200F) || cp == 0x2060 || cp == 0xFEFF ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static int is_space(int32_t cp) {
+    if (cp < 0x80) return cp == ' ' || (cp >= '\t' && cp <= '\r');
+    if (cp == 0x85 || cp == 0xA0) return 1;
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;
+}
+
+/* Typographic variants after NFKC + case fold. */
+static int32_t post_map(int32_t cp) {
+    if (cp < 0x80) return (cp >= '\t' && cp <= '\r') ? ' ' : cp;
+    switch (cp) {
+    case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032: return '\'';
+    case 0x201C: case 0x201D: case 0x201E: case 0x201F: return '"';
+    case 0x2212: case 0xFE58: case 0xFE63: case 0xFF0D: return '-';
+    default: break;
+    }
+    if (cp >= 0x2010 && cp <= 0x2015) return '-';
+    if (is_space(cp)) return ' ';
+    return cp;
+}
+
+/* Appends one folded code point, collapsing white-space runs. */
+static int emit(gw_text_t *t, int32_t cp, uint32_t origin) {
+    if (cp == ' ' && t->fold_len && t->fold[t->fold_len - 1] == ' ') return GW_OK;
+    if (reserve(t, t->fold_len + 4)) return GW_ENOMEM;
+    utf8proc_ssize_t n = utf8proc_encode_char(cp, (utf8proc_uint8_t *)t->fold + t->fold_len);
+    for (utf8proc_ssize_t k = 0; k < n; k++) t->map[t->fold_len + (size_t)k] = origin;
+    t->fold_len += (size_t)n;
+    return GW_OK;
+}
+
+/* Folds one segment orig[a, b) through utf8proc. */
+static int fold_segment(gw_text_t *t, const char *orig, size_t a, size_t b) {
+    unsigned char sbuf[64];
+    int32_t cbuf[64];
+    unsigned char *src = sbuf;
+    int32_t *cps = cbuf;
+    int rc = GW_OK;
+    if (b - a > sizeof(sbuf)) {
+        src = gw_malloc(b - a);
+        if (!src) return GW_ENOMEM;
+    }
+    /* Drop invisible characters before normalisation so they cannot block a
+     * composition. */
+    size_t n = 0;
+    for (size_t i = a; i < b;) {
+        int32_t cp;
+        int k = gw_utf8_decode(orig, b, i, &cp);
+        if (cp < 0 || !is_dropped(cp)) {
+            memcpy(src + n, orig + i, (size_t)k);
+            n += (size_t)k;
+        }
+        i += (size_t)k;
+    }
+    if (n == 0) goto out;
+    utf8proc_ssize_t cap = (utf8proc_ssize_t)(sizeof(cbuf) / sizeof(cbuf[0]));
+    utf8proc_ssize_t m = utf8proc_decompose(src, (utf8proc_ssize_t)n, cps, cap, FOLD_OPTS);
+    if (m > cap) {
+        cps = gw_malloc((size_t)m * sizeof(int32_t));
+        if (!cps) { rc = GW_ENOMEM; goto out; }
+        m = utf8proc_decompose(src, (utf8proc_ssize_t)n, cps, m, FOLD_OPTS);
+    }
+    if (m < 0) {
+        /* Not valid UTF-8: the caller broke the contract; emit U+FFFD
+         * rather than lose the position. */
+        rc = emit(t, 0xFFFD, (uint32_t)a);
+        goto out;
+    }
+    m = utf8proc_normalize_utf32(cps, m, FOLD_OPTS);
+    if (m < 0) { rc = emit(t, 0xFFFD, (uint32_t)a); goto out; }
+    for (utf8proc_ssize_t k = 0; k < m; k++) {
+        int32_t cp = cps[k];
+        if (cp == 0x0307 && k > 0 && cps[k - 1] == 'i') continue;
+        if (is_dropped(cp)) continue;
+        if ((rc = emit(t, post_map(cp), (uint32_t)a))) break;
+    }
+out:
+    if (src != sbuf) free(src);
+    if (cps != cbuf) free(cps);
+    return rc;
+}
+
+static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
+    t->orig = orig;
+    t->orig_len = len;
+    t->fold_len = 0;
+    if (len > UINT32_MAX - 1) return GW_EINVAL;
+    if (reserve(t, len + 16)) return GW_ENOMEM;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)orig[i];
+        if (fast && c < 0x80 && (i + 1 == len || (unsigned char)orig[i + 1] < 0x80)) {
+            /* ASCII followed by ASCII cannot compose: fold inline. The
+             * buffer holds len + 16 and ASCII never grows, so no reserve. */
+            if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+            else if (c >= '\t' && c <= '\r') c = ' ';
+            if (!(c == ' ' && t->fold_len && t->fold[t->fold_len - 1] == ' ')) {
+                if (reserve(t, t->fold_len + 1)) return GW_ENOMEM;
+                t->fold[t->fold_len] = (char)c;
+                t->map[t->fold_len++] = (uint32_t)i;
+            }
+            i++;
+            continue;
+        }
+        size_t e = segment_end(orig, len, i);
+        int rc = fold_segment(t, orig, i, e);
+        if (rc) return rc;
+        i = e;
+    }
+    t->fold[t->fold_len] = '\0';
+    t->map[t->fold_len] = (uint32_t)len;
+    return GW_OK;
+}
+
+int gw_text_fold(gw_text_t *t, const char *orig, size_t len) { return fold_impl(t, orig, len, 1); }
+
+int gw_text_fold_slow(gw_text_t *t, const char *orig, size_t len) {
+    return fold_impl(t, orig, len, 0);
+}
+
+void gw_text_span(const gw_text_t *t, size_t fs, size_t fe, uint32_t *s, uint32_t *e) {
+    if (fe > t->fold_len) fe = t->fold_len;
+    if (fs > fe) fs = fe;
+    *s = t->map[fs];
+    if (fe == fs) { *e = *s; return; }
+    size_t last = t->map[fe - 1];
+    *e = (uint32_t)segment_end(t->orig, t->orig_len, last);
+}
