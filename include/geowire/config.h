@@ -35,7 +35,7 @@ typedef struct {
     } kafka;
 
     struct {
-        char *input, *output, *alerts, *dlq, *aggregates;
+        char *input, *output, *alerts, *dead_letter, *aggregates;
     } topics;
 
     struct {
@@ -52,21 +52,15 @@ typedef struct {
              *discards, *themes, *languages, *titles;
     } dict;
 
-    char *alert_rules;   /* absolute path, or NULL when not configured */
-
-    struct {
-        char *listen;      /* "127.0.0.1:9464", "[::1]:0", or NULL when off */
-        int enabled;
-    } http;
-
     struct {
         char *level;       /* debug, info, warn, error */
         char *format;      /* "logfmt" or "json" */
     } log;
 } gw_config_t;
 
-/* Loads and validates `path`. Returns NULL and writes `file:line:col: what`
- * (one problem; `gw config check` collects all via gw_config_check).
+/* Loads and validates `path`. Returns NULL and writes every problem found,
+ * one `file:line:col: what` per line, into err. Checks that referenced files
+ * exist (their contents are validated by the loaders that read them).
  * Caller owns the result; free with gw_config_free. */
 gw_config_t *gw_config_load(const char *path, char *err, size_t errlen);
 void gw_config_free(gw_config_t *c);
