@@ -1,0 +1,389 @@
+/*
+ * match.c - a byte trie over folded patterns, walked from every word start.
+ *
+ * Leftmost-longest over whole words means only word starts can begin a
+ * match, so a plain trie walk from each start is enough (no failure links):
+ * the work per start is bounded by the longest pattern prefix present in the
+ * text there, independent of how many patterns exist. Transitions live in
+ * one open-addressing table keyed by (node, byte); the root has a direct
+ * 256-entry array because every start position probes it.
+ *
+ * Node 0 is the root, so a child id of 0 means "no child".
+ */
+#include "geowire/match.h"
+#include "geowire/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE ((size_t)-1)
+
+typedef struct {
+    uint32_t value;
+    unsigned flags;
+    size_t orig_off, orig_len; /* pattern's original bytes in m->blob */
+    int32_t next;              /* next pattern ending at the same node */
+} pat_t;
+
+struct gw_matcher {
+    uint32_t root[256];
+    uint32_t nnodes, node_cap;
+    int32_t *head, *tail;      /* per node: patterns ending here, insertion order */
+    uint64_t *hkey;            /* ((node << 8) | byte) + 1; 0 = empty slot */
+    uint32_t *hval;
+    size_t hcap, hcount;
+    pat_t *pats;
+    size_t npats, pcap;
+    char *blob;
+    size_t blen, bcap;
+    gw_text_t scratch;
+    int frozen;
+};
+
+static inline int ascii_word(unsigned c) {
+    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
+}
+
+static inline size_t hslot(uint64_t key, size_t cap) {
+    key *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(key >> 32) & (cap - 1);
+}
+
+static uint32_t child(const gw_matcher_t *m, uint32_t node, unsigned char b) {
+    if (node == 0) return m->root[b];
+    if (!m->hcap) return 0;
+    uint64_t key = (((uint64_t)node << 8) | b) + 1;
+    size_t i = hslot(key, m->hcap);
+    for (;;) {
+        uint64_t k = m->hkey[i];
+        if (k == key) return m->hval[i];
+        if (k == 0) return 0;
+        i = (i + 1) & (m->hcap - 1);
+    }
+}
+
+static int hgrow(gw_matcher_t *m) {
+    size_t cap = m->hcap ? m->hcap * 2 : 1024;
+    uint64_t *k = gw_calloc(cap, sizeof(*k));
+    uint32_t *v = gw_malloc(cap * sizeof(*v));
+    if (!k || !v) { free(k); free(v); return GW_ENOMEM; }
+    for (size_t i = 0; i < m->hcap; i++) {
+        if (!m->hkey[i]) continue;
+        size_t s = hslot(m->hkey[i], cap);
+        while (k[s]) s = (s + 1) & (cap - 1);
+        k[s] = m->hkey[i];
+        v[s] = m->hval[i];
+    }
+    free(m->hkey);
+    free(m->hval);
+    m->hkey = k;
+    m->hval = v;
+    m->hcap = cap;
+    return GW_OK;
+}
+
+static int new_node(gw_matcher_t *m, uint32_t *id) {
+    if (m->nnodes == m->node_cap) {
+        if (m->node_cap > UINT32_MAX / 2) return GW_ENOMEM;
+        uint32_t cap = m->node_cap * 2;
+        int32_t *h = gw_realloc(m->head, cap * sizeof(*h));
+        if (!h) return GW_ENOMEM;
+        m->head = h;
+        int32_t *t = gw_realloc(m->tail, cap * sizeof(*t));
+        if (!t) return GW_ENOMEM;
+        m->tail = t;
+        m->node_cap = cap;
+    }
+    *id = m->nnodes++;
+    m->head[*id] = m->tail[*id] = -1;
+    return GW_OK;
+}
+
+static int add_child(gw_matcher_t *m, uint32_t node, unsigned char b, uint32_t *out) {
+    uint32_t c = child(m, node, b);
+    if (c) { *out = c; return GW_OK; }
+    if (node != 0 && (m->hcount + 1) * 2 > m->hcap && hgrow(m)) return GW_ENOMEM;
+    if (new_node(m, &c)) return GW_ENOMEM;
+    if (node == 0) {
+        m->root[b] = c;
+    } else {
+        uint64_t key = (((uint64_t)node << 8) | b) + 1;
+        size_t i = hslot(key, m->hcap);
+        while (m->hkey[i]) i = (i + 1) & (m->hcap - 1);
+        m->hkey[i] = key;
+        m->hval[i] = c;
+        m->hcount++;
+    }
+    *out = c;
+    return GW_OK;
+}
+
+gw_matcher_t *gw_matcher_new(void) {
+    gw_matcher_t *m = gw_calloc(1, sizeof(*m));
+    if (!m) return NULL;
+    m->node_cap = 1024;
+    m->head = gw_malloc(m->node_cap * sizeof(int32_t));
+    m->tail = gw_malloc(m->node_cap * sizeof(int32_t));
+    if (!m->head || !m->tail) { gw_matcher_free(m); return NULL; }
+    m->nnodes = 1;
+    m->head[0] = m->tail[0] = -1;
+    gw_text_init(&m->scratch);
+    return m;
+}
+
+void gw_matcher_free(gw_matcher_t *m) {
+    if (!m) return;
+    free(m->head);
+    free(m->tail);
+    free(m->hkey);
+    free(m->hval);
+    free(m->pats);
+    free(m->blob);
+    gw_text_free(&m->scratch);
+    free(m);
+}
+
+size_t gw_matcher_count(const gw_matcher_t *m) { return m ? m->npats : 0; }
+
+static int is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+int gw_matcher_add(gw_matcher_t *m, const char *pattern, size_t len, uint32_t value,
+                   unsigned flags) {
+    if (!m || !pattern || m->frozen) return GW_EINVAL;
+    if (!gw_utf8_valid(pattern, len) || memchr(pattern, '\0', len)) return GW_EINVAL;
+    while (len && is_ascii_space(pattern[0])) { pattern++; len--; }
+    while (len && is_ascii_space(pattern[len - 1])) len--;
+    if (!len) return GW_EINVAL;
+    if (gw_text_fold(&m->scratch, pattern, len)) return GW_ENOMEM;
+    const char *f = m->scratch.fold;
+    size_t fl = m->scratch.fold_len;
+    while (fl && f[0] == ' ') { f++; fl--; }
+    while (fl && f[fl - 1] == ' ') fl--;
+    if (!fl) return GW_EINVAL; /* only spaces or invisible characters */
+
+    if (m->npats == m->pcap) {
+        size_t cap = m->pcap ? m->pcap * 2 : 256;
+        pat_t *p = gw_realloc(m->pats, cap * sizeof(*p));
+        if (!p) return GW_ENOMEM;
+        m->pats = p;
+        m->pcap = cap;
+    }
+    if (m->blen + len > m->bcap) {
+        size_t cap = m->bcap ? m->bcap : 4096;
+        while (cap < m->blen + len) cap *= 2;
+        char *b = gw_realloc(m->blob, cap);
+        if (!b) return GW_ENOMEM;
+        m->blob = b;
+        m->bcap = cap;
+    }
+    uint32_t node = 0;
+    for (size_t i = 0; i < fl; i++)
+        if (add_child(m, node, (unsigned char)f[i], &node)) return GW_ENOMEM;
+
+    int32_t idx = (int32_t)m->npats++;
+    pat_t *p = &m->pats[idx];
+    p->value = value;
+    p->flags = flags & (GW_MATCH_PREFIX | GW_MATCH_CASE);
+    p->orig_off = m->blen;
+    p->orig_len = len;
+    p->next = -1;
+    memcpy(m->blob + m->blen, pattern, len);
+    m->blen += len;
+    if (m->tail[node] < 0) m->head[node] = idx;
+    else m->pats[m->tail[node]].next = idx;
+    m->tail[node] = idx;
+    return GW_OK;
+}
+
+int gw_matcher_build(gw_matcher_t *m) {
+    if (!m) return GW_EINVAL;
+    m->frozen = 1;
+    gw_text_free(&m->scratch);
+    return GW_OK;
+}
+
+/* ---- scanning ------------------------------------------------------------- */
+
+typedef struct {
+    int word, unspaced;
+} cls_t;
+
+static inline cls_t cls_at(const char *f, size_t len, size_t i, int *n) {
+    unsigned char c = (unsigned char)f[i];
+    cls_t r;
+    if (c < 0x80) {
+        *n = 1;
+        r.word = ascii_word(c);
+        r.unspaced = 0;
+        return r;
+    }
+    int32_t cp;
+    *n = gw_utf8_decode(f, len, i, &cp);
+    r.word = cp >= 0 && gw_cp_is_word(cp);
+    r.unspaced = cp >= 0 && gw_cp_is_unspaced(cp);
+    return r;
+}
+
+/* Class of the code point that ends just before j (j > 0). */
+static cls_t cls_before(const char *f, size_t len, size_t j) {
+    size_t k = j - 1;
+    while (k > 0 && ((unsigned char)f[k] & 0xC0) == 0x80 && j - k < 4) k--;
+    int n;
+    return cls_at(f, len, k, &n);
+}
+
+/* Where a candidate that matched the bytes [i, j) may end. */
+typedef struct {
+    size_t plain;   /* j if the right boundary holds, else NONE */
+    size_t prefix;  /* end of the word containing j-1 */
+} ends_t;
+
+static ends_t node_ends(const gw_text_t *t, size_t j) {
+    const char *f = t->fold;
+    size_t len = t->fold_len;
+    ends_t e = {NONE, j};
+    if (j == len) { e.plain = j; return e; }
+    int n;
+    cls_t next = cls_at(f, len, j, &n);
+    if (!next.word || next.unspaced || cls_before(f, len, j).unspaced) e.plain = j;
+    size_t k = j;
+    while (k < len) {
+        cls_t c = cls_at(f, len, k, &n);
+        if (!c.word || c.unspaced) break;
+        k += (size_t)n;
+    }
+    e.prefix = k;
+    return e;
+}
+
+static size_t cand_end(const gw_matcher_t *m, const gw_text_t *t, const pat_t *p, size_t i,
+                       ends_t e) {
+    size_t end = (p->flags & GW_MATCH_PREFIX) ? e.prefix : e.plain;
+    if (end == NONE) return NONE;
+    if (p->flags & GW_MATCH_CASE) {
+        uint32_t s, oe;
+        gw_text_span(t, i, end, &s, &oe);
+        size_t ol = oe - s;
+        const char *pat = m->blob + p->orig_off;
+        if (p->flags & GW_MATCH_PREFIX) {
+            if (ol < p->orig_len || memcmp(t->orig + s, pat, p->orig_len)) return NONE;
+        } else if (ol != p->orig_len || memcmp(t->orig + s, pat, ol)) {
+            return NONE;
+        }
+    }
+    return end;
+}
+
+typedef struct {
+    gw_match_t *out;
+    size_t max, count;
+    int *truncated;
+} sink_t;
+
+static int put(const gw_text_t *t, sink_t *k, size_t i, size_t end, uint32_t value) {
+    if (k->count >= k->max) { *k->truncated = 1; return 1; }
+    gw_match_t *o = &k->out[k->count++];
+    gw_text_span(t, i, end, &o->start, &o->end);
+    o->fstart = (uint32_t)i;
+    o->fend = (uint32_t)end;
+    o->value = value;
+    return 0;
+}
+
+/* Tries every pattern that starts at folded offset i. Returns the end of
+ * the chosen span (and writes its values), or 0 when nothing matches there.
+ * Sets *stop when the output is full. */
+static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t *k, int *stop) {
+    const char *f = t->fold;
+    size_t len = t->fold_len;
+    size_t best = 0, nbest_nodes = 0;
+    uint32_t best_node = 0, counted = 0;
+    uint32_t node = m->root[(unsigned char)f[i]];
+    size_t j = i + 1;
+    while (node) {
+        if (m->head[node] >= 0) {
+            ends_t e = node_ends(t, j);
+            for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
+                size_t end = cand_end(m, t, &m->pats[p], i, e);
+                if (end == NONE) continue;
+                if (end > best) {
+                    best = end;
+                    nbest_nodes = 1;
+                    best_node = counted = node;
+                } else if (end == best && counted != node) {
+                    nbest_nodes++;
+                    counted = node;
+                }
+            }
+        }
+        if (j >= len) break;
+        node = child(m, node, (unsigned char)f[j]);
+        j++;
+    }
+    if (!best) return 0;
+
+    if (nbest_nodes == 1) {
+        size_t bj = i;
+        for (uint32_t n = 0; n != best_node;) n = child(m, n, (unsigned char)f[bj++]);
+        ends_t e = node_ends(t, bj);
+        for (int32_t p = m->head[best_node]; p >= 0; p = m->pats[p].next) {
+            if (cand_end(m, t, &m->pats[p], i, e) != best) continue;
+            if (put(t, k, i, best, m->pats[p].value)) { *stop = 1; return best; }
+        }
+        return best;
+    }
+    /* Several nodes share the longest span (prefix patterns ending where a
+     * longer pattern ends): merge their lists by insertion index. Rare, and
+     * the lists are short, so repeated minimum search is fine. */
+    int32_t last = -1;
+    for (;;) {
+        int32_t pick = -1;
+        node = 0;
+        for (size_t jj = i; jj < len;) {
+            node = child(m, node, (unsigned char)f[jj++]);
+            if (!node) break;
+            if (m->head[node] < 0) continue;
+            ends_t e = node_ends(t, jj);
+            for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
+                if (p <= last || (pick >= 0 && p >= pick)) continue;
+                if (cand_end(m, t, &m->pats[p], i, e) == best) { pick = p; break; }
+            }
+        }
+        if (pick < 0) break;
+        if (put(t, k, i, best, m->pats[pick].value)) { *stop = 1; break; }
+        last = pick;
+    }
+    return best;
+}
+
+size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *out, size_t max,
+                       int *truncated) {
+    int trunc_local = 0;
+    if (!truncated) truncated = &trunc_local;
+    *truncated = 0;
+    if (!m || !t || !t->fold || !t->fold_len) return 0;
+    sink_t k = {out, out ? max : 0, 0, truncated};
+    const char *f = t->fold;
+    size_t len = t->fold_len;
+    int prev_word = 0, prev_uns = 0, stop = 0;
+    size_t i = 0;
+    while (i < len) {
+        int n;
+        cls_t c = cls_at(f, len, i, &n);
+        if ((!prev_word || prev_uns || c.unspaced) && m->root[(unsigned char)f[i]]) {
+            size_t end = try_at(m, t, i, &k, &stop);
+            if (stop) break;
+            if (end) {
+                cls_t b = cls_before(f, len, end);
+                prev_word = b.word;
+                prev_uns = b.unspaced;
+                i = end;
+                continue;
+            }
+        }
+        prev_word = c.word;
+        prev_uns = c.unspaced;
+        i += (size_t)n;
+    }
+    return k.count;
+}
