@@ -1,0 +1,147 @@
+/*
+ * record.c - lifetime and small helpers of gw_record_t.
+ */
+#include "geowire/record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gw_record_init(gw_record_t *r) {
+    memset(r, 0, sizeof(*r));
+    for (int f = 0; f < GW_FIELDS; f++) gw_text_init(&r->text[f]);
+    gw_buf_init(&r->warnings);
+    gw_buf_init(&r->out);
+}
+
+static void free_hits(gw_record_t *r) {
+    for (size_t i = 0; i < r->n_hits; i++) free(r->hits[i].spans);
+    free(r->hits);
+    r->hits = NULL;
+    r->n_hits = 0;
+}
+
+void gw_record_reset(gw_record_t *r) {
+    free(r->id);
+    for (int f = 0; f < GW_FIELDS; f++) {
+        free(r->field[f]);
+        r->field[f] = NULL;
+        r->field_len[f] = 0;
+        free(r->sentences[f]);
+        r->sentences[f] = NULL;
+        r->n_sentences[f] = 0;
+    }
+    free(r->source);
+    free(r->url);
+    free(r->lang_given);
+    free(r->langs);
+    free(r->ematch);
+    free(r->ematch_field);
+    free(r->tmatch);
+    free(r->tmatch_field);
+    free(r->pairs);
+    free_hits(r);
+    r->id = r->source = r->url = r->lang_given = NULL;
+    r->langs = NULL;
+    r->n_langs = 0;
+    r->ematch = r->tmatch = NULL;
+    r->ematch_field = r->tmatch_field = NULL;
+    r->n_ematch = r->n_tmatch = 0;
+    r->pairs = NULL;
+    r->n_pairs = 0;
+    r->published[0] = '\0';
+    r->lang[0] = '\0';
+    r->day = 0;
+    r->date_from_ingest = 0;
+    r->lead_end = r->dateline_end = 0;
+    gw_buf_reset(&r->warnings);
+    r->n_warnings = 0;
+    r->reason = GW_REASON_NONE;
+    r->message[0] = '\0';
+    gw_buf_reset(&r->out);
+}
+
+void gw_record_free(gw_record_t *r) {
+    gw_record_reset(r);
+    for (int f = 0; f < GW_FIELDS; f++) gw_text_free(&r->text[f]);
+    gw_buf_free(&r->warnings);
+    gw_buf_free(&r->out);
+}
+
+void gw_json_str(gw_buf_t *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    gw_buf_reserve(b, len + 2);
+    gw_buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        gw_buf_append(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': gw_buf_append(b, "\\\"", 2); break;
+        case '\\': gw_buf_append(b, "\\\\", 2); break;
+        case '\n': gw_buf_append(b, "\\n", 2); break;
+        case '\r': gw_buf_append(b, "\\r", 2); break;
+        case '\t': gw_buf_append(b, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            gw_buf_append(b, u, 6);
+        }
+        }
+    }
+    gw_buf_append(b, s + run, len - run);
+    gw_buf_putc(b, '"');
+}
+
+int gw_record_warn(gw_record_t *r, const char *code, const char *detail, size_t detail_len) {
+    if (r->n_warnings >= 64) return GW_ELIMIT; /* a hostile item must not grow the record */
+    if (r->n_warnings++) gw_buf_putc(&r->warnings, ',');
+    gw_buf_printf(&r->warnings, "{\"code\":\"%s\",\"detail\":", code);
+    gw_json_str(&r->warnings, detail, detail_len > 200 ? 200 : detail_len);
+    gw_buf_putc(&r->warnings, '}');
+    return r->warnings.oom ? GW_ENOMEM : GW_OK;
+}
+
+int gw_record_reject(gw_record_t *r, gw_reason_t reason, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof(r->message), fmt, ap);
+    va_end(ap);
+    r->reason = reason;
+    return GW_EINVAL;
+}
+
+gw_hit_t *gw_record_hit(gw_record_t *r, gw_hit_kind_t kind, uint32_t index) {
+    for (size_t i = 0; i < r->n_hits; i++)
+        if (r->hits[i].kind == kind && r->hits[i].index == index) return &r->hits[i];
+    gw_hit_t *nh = gw_realloc(r->hits, (r->n_hits + 1) * sizeof(*nh));
+    if (!nh) return NULL;
+    r->hits = nh;
+    gw_hit_t *h = &r->hits[r->n_hits++];
+    memset(h, 0, sizeof(*h));
+    h->kind = kind;
+    h->index = index;
+    h->how = GW_HOW_SHORT;
+    return h;
+}
+
+int gw_record_span(gw_record_t *r, gw_hit_t *h, uint8_t field, uint32_t start, uint32_t end) {
+    if (h->n_spans >= r->max_evidence) return GW_OK;
+    gw_span_t *ns = gw_realloc(h->spans, (h->n_spans + 1) * sizeof(*ns));
+    if (!ns) return GW_ENOMEM;
+    h->spans = ns;
+    h->spans[h->n_spans++] = (gw_span_t){.field = field, .start = start, .end = end};
+    return GW_OK;
+}
+
+size_t gw_record_sentence(const gw_record_t *r, int field, uint32_t off) {
+    const uint32_t *s = r->sentences[field];
+    size_t lo = 0, hi = r->n_sentences[field];
+    while (lo < hi) { /* last start <= off */
+        size_t mid = (lo + hi) / 2;
+        if (s[mid] <= off) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
