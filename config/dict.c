@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const char *const via_names[GW_VIA__COUNT] = {
-    "name", "demonym", "capital", "seat", "historic", "person", "organization"};
+    "name", "demonym", "capital", "seat", "historic", "person", "organization", "dateline"};
 
 const char *gw_via_name(gw_via_t v) { return v < GW_VIA__COUNT ? via_names[v] : "?"; }
 
@@ -515,12 +515,14 @@ static int in_interval(int32_t since, int32_t until, int32_t day) {
 }
 
 const gw_role_t *gw_dict_role_at(const gw_person_t *p, int32_t day) {
-    /* When two roles overlap on a handover day, the one that starts latest
-     * is the one the story is about. */
+    /* Offices held together (prime minister and finance minister): the
+     * first listed is the person's principal one. On a handover day, when
+     * one office ends as the next begins, the new one is reported. */
     const gw_role_t *best = NULL;
     for (size_t i = 0; i < p->n_roles; i++) {
         const gw_role_t *r = &p->roles[i];
-        if (in_interval(r->since, r->until, day) && (!best || r->since > best->since)) best = r;
+        if (!in_interval(r->since, r->until, day)) continue;
+        if (!best || (best->until == day && r->until != day)) best = r;
     }
     return best;
 }

@@ -333,8 +333,35 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t
         return best;
     }
     /* Several nodes share the longest span (prefix patterns ending where a
-     * longer pattern ends): merge their lists by insertion index. Rare, and
-     * the lists are short, so repeated minimum search is fine. */
+     * longer pattern ends): merge their lists by insertion index. Each list
+     * is already in order, so collect and sort when they fit on the stack,
+     * else fall back to repeated minimum search (no allocation in a scan). */
+    int32_t cand[256];
+    size_t nc = 0;
+    int overflow = 0;
+    node = 0;
+    for (size_t jj = i; jj < len && !overflow;) {
+        node = child(m, node, (unsigned char)f[jj++]);
+        if (!node) break;
+        if (m->head[node] < 0) continue;
+        ends_t e = node_ends(t, jj);
+        for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
+            if (cand_end(m, t, &m->pats[p], i, e) != best) continue;
+            if (nc == sizeof(cand) / sizeof(cand[0])) { overflow = 1; break; }
+            cand[nc++] = p;
+        }
+    }
+    if (!overflow) {
+        for (size_t a = 1; a < nc; a++) { /* insertion sort: few, mostly sorted */
+            int32_t v = cand[a];
+            size_t b = a;
+            while (b > 0 && cand[b - 1] > v) { cand[b] = cand[b - 1]; b--; }
+            cand[b] = v;
+        }
+        for (size_t a = 0; a < nc; a++)
+            if (put(t, k, i, best, m->pats[cand[a]].value)) { *stop = 1; break; }
+        return best;
+    }
     int32_t last = -1;
     for (;;) {
         int32_t pick = -1;
@@ -345,7 +372,8 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t
             if (m->head[node] < 0) continue;
             ends_t e = node_ends(t, jj);
             for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
-                if (p <= last || (pick >= 0 && p >= pick)) continue;
+                if (p <= last) continue;
+                if (pick >= 0 && p >= pick) break;
                 if (cand_end(m, t, &m->pats[p], i, e) == best) { pick = p; break; }
             }
         }

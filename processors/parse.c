@@ -227,7 +227,10 @@ static int parse_text(gw_record_t *r, const char *p, size_t n) {
     return rc;
 }
 
-int gw_parse_run(gw_record_t *r, const char *payload, size_t len) {
+int gw_parse_run(gw_record_t *r, const gw_env_t *env) {
+    (void)env;
+    const char *payload = r->payload;
+    size_t len = r->payload_len;
     if (len > r->max_item_bytes)
         return gw_record_reject(r, GW_REASON_TOO_LARGE, "payload of %zu bytes exceeds max_item_bytes %zu", len, r->max_item_bytes);
     size_t i = 0;

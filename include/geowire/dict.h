@@ -27,6 +27,7 @@ typedef enum {
     GW_VIA_HISTORIC,
     GW_VIA_PERSON,
     GW_VIA_ORGANIZATION,
+    GW_VIA_DATELINE,    /* named only in a wire dateline: where it was filed */
     GW_VIA__COUNT
 } gw_via_t;
 const char *gw_via_name(gw_via_t v);
@@ -124,7 +125,8 @@ void gw_dict_free(gw_dict_t *d);
 
 /* Index of a country by alpha-3 code, or -1. */
 int gw_dict_country(const gw_dict_t *d, const char *code);
-/* The role a person held on `day`, or NULL. */
+/* The role a person held on `day`, or NULL: the first listed of those
+ * held, except that a role ending that day yields to one continuing. */
 const gw_role_t *gw_dict_role_at(const gw_person_t *p, int32_t day);
 /* Whether country index c belongs to bloc b on `day`. */
 int gw_dict_member_at(const gw_bloc_t *b, uint32_t c, int32_t day);

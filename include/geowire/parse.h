@@ -6,12 +6,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "geowire/record.h"
+#include "geowire/processor.h"
 
-/* Fills r->id, r->field[], source, url, lang_given, published, day from the
- * payload, or marks the record for the dead-letter topic (gw_record_reject)
- * and returns GW_EINVAL. Returns GW_ENOMEM when out of memory. */
-int gw_parse_run(gw_record_t *r, const char *payload, size_t len);
+/* The processor itself, gw_parse_run (processor.h), fills r->id,
+ * r->field[], source, url, lang_given, published and day from r->payload, or
+ * marks the record for the dead-letter topic. */
 
 /* Parses an RFC 3339 timestamp, YYYY-MM-DD, YYYY-MM or YYYY. Writes the
  * normalised text (timestamps in UTC with Z) and the UTC day. */

@@ -60,6 +60,7 @@ typedef struct {
     int max_json_depth;
     int64_t ingest_ms;
     const char *key; size_t key_len;
+    const char *payload; size_t payload_len;   /* borrowed for the item's run */
 
     /* parse */
     char *id;

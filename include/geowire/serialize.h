@@ -1,0 +1,17 @@
+/*
+ * serialize.h - the enriched record's JSON form (processor: gw_serialize_run).
+ */
+#ifndef GEOWIRE_SERIALIZE_H
+#define GEOWIRE_SERIALIZE_H
+
+#include "geowire/common.h"
+
+/* The record schema's name and version; additive changes keep it, any
+ * other change bumps it (README, "Record schema"). */
+#define GW_RECORD_SCHEMA "geowire.record.v1"
+
+/* Writes `{"schema":"...","id":<id or null>` — the opening every record,
+ * including an error record, shares. */
+void gw_serialize_head(gw_buf_t *b, const char *id);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * normalize.c - folds the text fields for matching and finds the structure
+ * later stages weigh evidence by: sentences, the lead paragraph, a wire
+ * dateline, and the language of each paragraph.
+ */
+#include "geowire/common.h"
+#include "geowire/processor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int is_upper_ascii(char c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower_ascii(char c) { return c >= 'a' && c <= 'z'; }
+
+/* A sentence ends at . ! ? or 。 followed by space and a capital, quote or
+ * digit, and at every line break. "U.S. officials" does not end one: the
+ * next word is lower case; "the U.S. President" would, which costs a pair
+ * at worst, never a tag. */
+static int split_sentences(gw_record_t *r, int f) {
+    const char *s = r->field[f];
+    size_t n = r->field_len[f], cap = 16, k = 0;
+    uint32_t *st = gw_malloc(cap * sizeof(*st));
+    if (!st) return GW_ENOMEM;
+    st[k++] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t next = 0;
+        if (s[i] == '\n') next = i + 1;
+        else if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && i + 2 < n && s[i + 1] == ' ') {
+            char c = s[i + 2];
+            if (is_upper_ascii(c) || c == '"' || (unsigned char)c >= 0x80 || (c >= '0' && c <= '9'))
+                next = i + 2;
+        } else if (i + 2 < n && (unsigned char)s[i] == 0xE3 && (unsigned char)s[i + 1] == 0x80 &&
+                   (unsigned char)s[i + 2] == 0x82) /* 。 */
+            next = i + 3;
+        if (next && next < n && next > st[k - 1]) {
+            if (k == cap) {
+                uint32_t *ns = gw_realloc(st, cap * 2 * sizeof(*ns));
+                if (!ns) { free(st); return GW_ENOMEM; }
+                st = ns;
+                cap *= 2;
+            }
+            st[k++] = (uint32_t)next;
+        }
+    }
+    r->sentences[f] = st;
+    r->n_sentences[f] = k;
+    return GW_OK;
+}
+
+/* "KUALA LUMPUR (AFP) -" or "MOSCOW, March 3 (Reuters) —": a place in
+ * capitals, an optional date, an agency in parentheses, a dash. The place
+ * there is where the story was filed, not a party to it. */
+static size_t find_dateline(const char *s, size_t n) {
+    size_t i = 0, letters = 0;
+    while (i < n && i < 60 && s[i] != '(' && s[i] != ',') {
+        if (is_lower_ascii(s[i])) return 0;
+        if (is_upper_ascii(s[i]) || (unsigned char)s[i] >= 0x80) letters++;
+        i++;
+    }
+    if (letters < 3 || i >= n) return 0;
+    const char *open = memchr(s + i, '(', n - i < 40 ? n - i : 40);
+    if (!open) return 0;
+    size_t rest = n - (size_t)(open - s);
+    const char *close = memchr(open, ')', rest < 40 ? rest : 40);
+    if (!close) return 0;
+    size_t j = (size_t)(close - s) + 1;
+    while (j < n && s[j] == ' ') j++;
+    if (j < n && s[j] == '-') return j + 1;
+    if (j + 2 < n && (unsigned char)s[j] == 0xE2 && (unsigned char)s[j + 1] == 0x80 &&
+        ((unsigned char)s[j + 2] == 0x93 || (unsigned char)s[j + 2] == 0x94)) /* – — */
+        return j + 3;
+    return 0;
+}
+
+static int count_lang(gw_record_t *r, const char *code, size_t bytes, size_t *best_bytes,
+                      size_t *tally) {
+    size_t i;
+    for (i = 0; i < r->n_langs; i++)
+        if (strcmp(r->langs[i].lang, code) == 0) break;
+    if (i == r->n_langs) {
+        gw_lang_count_t *nl = gw_realloc(r->langs, (r->n_langs + 1) * sizeof(*nl));
+        if (!nl) return GW_ENOMEM;
+        r->langs = nl;
+        memset(&r->langs[i], 0, sizeof(r->langs[i]));
+        snprintf(r->langs[i].lang, sizeof(r->langs[i].lang), "%s", code);
+        tally[i] = 0;
+        r->n_langs++;
+    }
+    r->langs[i].paragraphs++;
+    tally[i] += bytes;
+    if (tally[i] > *best_bytes) {
+        *best_bytes = tally[i];
+        snprintf(r->lang, sizeof(r->lang), "%s", code);
+    }
+    return GW_OK;
+}
+
+/* Language per paragraph of the body (the title joins the first), the
+ * item's language being the one with most text. */
+static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
+    size_t tally[32], best = 0;
+    snprintf(r->lang, sizeof(r->lang), "und");
+    const char *b = r->field[GW_FIELD_BODY];
+    size_t n = r->field_len[GW_FIELD_BODY], start = 0;
+    int first = 1;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && b[i] != '\n') continue;
+        size_t len = i - start;
+        int blank = 1;
+        for (size_t k = start; k < i && blank; k++) blank = b[k] == ' ' || b[k] == '\t' || b[k] == '\r';
+        if (!blank || (first && i == n)) {
+            const char *code;
+            size_t bytes = len;
+            if (first && r->field_len[GW_FIELD_TITLE]) {
+                /* Headlines are short: detect them together with the lead. */
+                gw_buf_t t;
+                gw_buf_init(&t);
+                gw_buf_append(&t, r->field[GW_FIELD_TITLE], r->field_len[GW_FIELD_TITLE]);
+                gw_buf_putc(&t, '\n');
+                gw_buf_append(&t, b + start, len);
+                if (t.oom) { gw_buf_free(&t); return GW_ENOMEM; }
+                code = gw_lang_detect(lid, t.data, t.len, NULL);
+                bytes = t.len;
+                gw_buf_free(&t);
+            } else {
+                code = gw_lang_detect(lid, b + start, len, NULL);
+            }
+            first = 0;
+            if (r->n_langs < 32 && strcmp(code, "und") != 0 &&
+                count_lang(r, code, bytes, &best, tally) != GW_OK)
+                return GW_ENOMEM;
+        }
+        start = i + 1;
+    }
+    if (r->lang_given && gw_lang_known(lid, r->lang_given)) snprintf(r->lang, sizeof(r->lang), "%s", r->lang_given);
+    else if (r->lang_given) {
+        char msg[80];
+        int m = snprintf(msg, sizeof(msg), "lang '%.20s' is not a known code; detected instead", r->lang_given);
+        gw_record_warn(r, "lang_invalid", msg, (size_t)m);
+    }
+    return GW_OK;
+}
+
+int gw_normalize_run(gw_record_t *r, const gw_env_t *env) {
+    for (int f = 0; f < GW_FIELDS; f++) {
+        if (gw_text_fold(&r->text[f], r->field[f], r->field_len[f]) != GW_OK) return GW_ENOMEM;
+        if (split_sentences(r, f) != GW_OK) return GW_ENOMEM;
+    }
+    const char *b = r->field[GW_FIELD_BODY];
+    size_t n = r->field_len[GW_FIELD_BODY], i = 0;
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+    const char *nl = memchr(b + i, '\n', n - i);
+    r->lead_end = nl ? (size_t)(nl - b) : n;
+    r->dateline_end = find_dateline(b + i, n - i);
+    if (r->dateline_end) r->dateline_end += i;
+    return detect_languages(r, env->lang);
+}

@@ -1,0 +1,107 @@
+/*
+ * pipeline.c - the processor chain: one table, run in order over a record.
+ */
+#include "geowire/pipeline.h"
+#include "geowire/common.h"
+#include "geowire/processor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The chain. Every item goes through every stage; a stage that rejects the
+ * item ends the chain and sends it to the dead-letter topic. */
+static const gw_processor_t chain[] = {
+    {"parse", gw_parse_run},
+    {"normalize", gw_normalize_run},
+    {"scan", gw_scan_run},
+    {"resolve", gw_resolve_run},
+    {"themes", gw_themes_run},
+    {"serialize", gw_serialize_run},
+};
+
+struct gw_pipeline {
+    gw_dict_t *dict;
+    gw_langid_t *lang;
+    gw_env_t env;
+    gw_record_t rec;   /* reused across items: buffers keep their capacity */
+    size_t max_item_bytes, max_matches, max_evidence, max_record_bytes;
+    int max_json_depth;
+};
+
+static const char *const reason_names[GW_REASON__COUNT] = {
+    "none", "empty", "too_large", "invalid_json", "not_object", "no_text",
+    "invalid_field", "record_too_large", "produce_failed", "internal"};
+
+const char *gw_reason_name(gw_reason_t r) { return r < GW_REASON__COUNT ? reason_names[r] : "internal"; }
+
+gw_pipeline_t *gw_pipeline_new(const gw_config_t *cfg, char *err, size_t errlen) {
+    gw_pipeline_t *p = gw_calloc(1, sizeof(*p));
+    if (!p) { gw_err(err, errlen, GW_ENOMEM, "out of memory"); return NULL; }
+    gw_record_init(&p->rec);
+    if (!(p->dict = gw_dict_load(cfg, err, errlen)) ||
+        !(p->lang = gw_lang_load(cfg->dict.languages, err, errlen))) {
+        gw_pipeline_free(p);
+        return NULL;
+    }
+    p->env.dict = p->dict;
+    p->env.lang = p->lang;
+    p->max_item_bytes = cfg->limits.max_item_bytes;
+    p->max_matches = cfg->limits.max_matches;
+    p->max_evidence = cfg->limits.max_evidence;
+    p->max_record_bytes = cfg->limits.max_record_bytes;
+    p->max_json_depth = cfg->limits.max_json_depth;
+    return p;
+}
+
+void gw_pipeline_free(gw_pipeline_t *p) {
+    if (!p) return;
+    gw_record_free(&p->rec);
+    gw_dict_free(p->dict);
+    gw_lang_free(p->lang);
+    free(p);
+}
+
+const char *gw_pipeline_dict_version(const gw_pipeline_t *p) { return p->dict->version; }
+
+void gw_result_clear(gw_result_t *res) {
+    free(res->id);
+    free(res->record);
+    for (size_t i = 0; i < res->n_alerts; i++) free(res->alerts[i]);
+    free(res->alerts);
+    free(res->alert_lens);
+    memset(res, 0, sizeof(*res));
+}
+
+int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
+                        const gw_input_meta_t *meta, gw_result_t *res) {
+    gw_record_t *r = &p->rec;
+    memset(res, 0, sizeof(*res));
+    gw_record_reset(r);
+    r->max_item_bytes = p->max_item_bytes;
+    r->max_matches = p->max_matches;
+    r->max_evidence = p->max_evidence;
+    r->max_record_bytes = p->max_record_bytes;
+    r->max_json_depth = p->max_json_depth;
+    r->ingest_ms = meta ? meta->ingest_ms : gw_now_ms();
+    r->key = meta ? meta->key : NULL;
+    r->key_len = meta ? meta->key_len : 0;
+    r->payload = payload;
+    r->payload_len = len;
+
+    int rc = GW_OK;
+    for (size_t i = 0; rc == GW_OK && i < sizeof(chain) / sizeof(chain[0]); i++)
+        rc = chain[i].run(r, &p->env);
+    r->payload = NULL;
+
+    if (rc == GW_ENOMEM) gw_record_reject(r, GW_REASON_INTERNAL, "out of memory while processing the item");
+    if (r->id && !(res->id = gw_strdup(r->id))) return GW_ENOMEM;
+    res->reason = r->reason;
+    if (r->reason != GW_REASON_NONE) {
+        snprintf(res->message, sizeof(res->message), "%s", r->message);
+        return GW_OK;
+    }
+    if (!(res->record = gw_strndup(r->out.data, r->out.len))) return GW_ENOMEM;
+    res->record_len = r->out.len;
+    return GW_OK;
+}

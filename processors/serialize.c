@@ -1,0 +1,272 @@
+/*
+ * serialize.c - writes the enriched record (schema geowire.record.v1).
+ *
+ * Output is deterministic: keys in a fixed order, arrays sorted by a total
+ * order, numbers with fixed precision, no processing time. The same item
+ * with the same dictionaries gives the same bytes, so a replay after a
+ * crash is recognisable downstream. Every key is always present.
+ */
+#include "geowire/common.h"
+#include "geowire/processor.h"
+#include "geowire/serialize.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const field_names[GW_FIELDS] = {"title", "body"};
+static const char *const how_names[] = {"full", "alias", "title_name", "short"};
+static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75};
+
+static void str_or_null(gw_buf_t *b, const char *s) {
+    if (s) gw_json_str(b, s, strlen(s));
+    else gw_buf_append(b, "null", 4);
+}
+
+static void date_or_null(gw_buf_t *b, int32_t day) {
+    if (day == GW_DATE_NONE) { gw_buf_append(b, "null", 4); return; }
+    char d[11];
+    gw_date_format(day, d);
+    gw_buf_printf(b, "\"%s\"", d);
+}
+
+static void spans(gw_buf_t *b, const gw_hit_t *h) {
+    gw_buf_append(b, "[", 1);
+    for (size_t k = 0; k < h->n_spans; k++)
+        gw_buf_printf(b, "%s{\"field\":\"%s\",\"start\":%u,\"end\":%u}", k ? "," : "",
+                      field_names[h->spans[k].field], h->spans[k].start, h->spans[k].end);
+    gw_buf_append(b, "]", 1);
+}
+
+static const gw_dict_t *sort_dict; /* qsort has no context argument; set per call under the record's thread */
+
+static const char *hit_key(const gw_hit_t *h) {
+    const gw_dict_t *d = sort_dict;
+    switch (h->kind) {
+    case GW_HIT_COUNTRY: return d->countries[h->index].code;
+    case GW_HIT_PERSON: return d->people[h->index].id;
+    case GW_HIT_ORG: return d->orgs[h->index].id;
+    case GW_HIT_BLOC: return d->blocs[h->index].code;
+    default: return d->themes[h->index].id;
+    }
+}
+
+/* Most salient first; ties by id, so the order is total. */
+static int by_salience(const void *a, const void *b) {
+    const gw_hit_t *x = *(const gw_hit_t *const *)a, *y = *(const gw_hit_t *const *)b;
+    double sx = x->salience, sy = y->salience;
+    if (sx > sy + 1e-9) return -1;
+    if (sy > sx + 1e-9) return 1;
+    return strcmp(hit_key(x), hit_key(y));
+}
+
+static size_t collect(const gw_record_t *r, gw_hit_kind_t k1, gw_hit_kind_t k2, const gw_hit_t **out) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_hits; i++)
+        if (r->hits[i].kind == k1 || r->hits[i].kind == k2) {
+            if (r->hits[i].kind == GW_HIT_THEME && !r->hits[i].actor) continue; /* not fired */
+            out[n++] = &r->hits[i];
+        }
+    qsort(out, n, sizeof(*out), by_salience);
+    return n;
+}
+
+static void write_countries(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, const gw_hit_t **hs) {
+    size_t n = collect(r, GW_HIT_COUNTRY, GW_HIT_COUNTRY, hs);
+    gw_buf_append(b, ",\"countries\":[", 14);
+    for (size_t i = 0; i < n; i++) {
+        const gw_hit_t *h = hs[i];
+        const gw_country_t *c = &d->countries[h->index];
+        gw_buf_printf(b, "%s{\"code\":\"%s\",\"name\":", i ? "," : "", c->code);
+        gw_json_str(b, c->name, strlen(c->name));
+        gw_buf_printf(b, ",\"mentions\":%d,\"salience\":%.3f,\"role\":\"%s\",\"via\":[", h->mentions,
+                      h->salience, h->actor ? "actor" : "mention");
+        int first = 1;
+        for (int v = 0; v < GW_VIA__COUNT; v++)
+            if (h->via & (1u << v)) {
+                gw_buf_printf(b, "%s\"%s\"", first ? "" : ",", gw_via_name((gw_via_t)v));
+                first = 0;
+            }
+        gw_buf_append(b, "],\"spans\":", 10);
+        spans(b, h);
+        gw_buf_putc(b, '}');
+    }
+    gw_buf_putc(b, ']');
+}
+
+static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, const gw_hit_t *h) {
+    const char *id, *name, *type, *code = NULL;
+    int32_t country;
+    const gw_role_t *role = NULL;
+    if (h->kind == GW_HIT_PERSON) {
+        const gw_person_t *p = &d->people[h->index];
+        id = p->id, name = p->name, type = "person", country = (int32_t)p->country;
+        role = gw_dict_role_at(p, r->day);
+        if (role) code = role->code;
+    } else {
+        const gw_org_t *o = &d->orgs[h->index];
+        id = o->id, name = o->name, type = o->type, country = o->country, code = o->code;
+    }
+    gw_buf_append(b, "{\"id\":", 6);
+    gw_json_str(b, id, strlen(id));
+    gw_buf_append(b, ",\"name\":", 8);
+    gw_json_str(b, name, strlen(name));
+    gw_buf_printf(b, ",\"type\":\"%s\",\"country\":", type);
+    str_or_null(b, country >= 0 ? d->countries[country].code : NULL);
+    gw_buf_append(b, ",\"role\":", 8);
+    if (role) {
+        gw_buf_append(b, "{\"title\":", 9);
+        gw_json_str(b, role->title, strlen(role->title));
+        gw_buf_printf(b, ",\"code\":\"%s\",\"since\":", role->code);
+        date_or_null(b, role->since);
+        gw_buf_append(b, ",\"until\":", 9);
+        date_or_null(b, role->until);
+        gw_buf_putc(b, '}');
+    } else {
+        gw_buf_append(b, "null", 4);
+    }
+    /* CAMEO-style composite code: country (or IGO) then agent code. */
+    gw_buf_printf(b, ",\"cameo\":\"%s%s\"", country >= 0 ? d->countries[country].code : "IGO", code ? code : "");
+    gw_buf_printf(b, ",\"match\":\"%s\",\"confidence\":%.2f,\"mentions\":%d,\"salience\":%.3f,\"spans\":",
+                  how_names[h->how], how_confidence[h->how], h->mentions, h->salience);
+    spans(b, h);
+    gw_buf_putc(b, '}');
+}
+
+static void write_blocs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, const gw_hit_t **hs) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_hits; i++)
+        if (r->hits[i].kind == GW_HIT_BLOC) hs[n++] = &r->hits[i];
+    /* by code: blocs carry no salience of their own */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(d->blocs[hs[j - 1]->index].code, d->blocs[hs[j]->index].code) > 0; j--) {
+            const gw_hit_t *t = hs[j];
+            hs[j] = hs[j - 1];
+            hs[j - 1] = t;
+        }
+    gw_buf_append(b, ",\"blocs\":[", 10);
+    for (size_t i = 0; i < n; i++) {
+        const gw_bloc_t *bl = &d->blocs[hs[i]->index];
+        gw_buf_printf(b, "%s{\"code\":", i ? "," : "");
+        gw_json_str(b, bl->code, strlen(bl->code));
+        gw_buf_append(b, ",\"name\":", 8);
+        gw_json_str(b, bl->name, strlen(bl->name));
+        gw_buf_printf(b, ",\"named\":%s,\"members_mentioned\":[", hs[i]->named ? "true" : "false");
+        /* countries in code order: the country table is sorted by code */
+        int first = 1;
+        for (size_t c = 0; c < d->n_countries; c++) {
+            int mentioned = 0;
+            for (size_t k = 0; k < r->n_hits && !mentioned; k++)
+                mentioned = r->hits[k].kind == GW_HIT_COUNTRY && r->hits[k].index == c;
+            if (mentioned && gw_dict_member_at(bl, (uint32_t)c, r->day)) {
+                gw_buf_printf(b, "%s\"%s\"", first ? "" : ",", d->countries[c].code);
+                first = 0;
+            }
+        }
+        gw_buf_append(b, "]}", 2);
+    }
+    gw_buf_putc(b, ']');
+}
+
+static const char *pair_code(const gw_dict_t *d, uint32_t id) {
+    return id & GW_PAIR_BLOC ? d->blocs[id & ~GW_PAIR_BLOC].code : d->countries[id].code;
+}
+
+static void write_pairs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d) {
+    size_t n = r->n_pairs;
+    size_t *ord = gw_malloc((n ? n : 1) * sizeof(*ord));
+    gw_buf_append(b, ",\"pairs\":[", 10);
+    if (!ord) { b->oom = 1; return; }
+    for (size_t i = 0; i < n; i++) ord[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            const gw_pair_t *x = &r->pairs[ord[j - 1]], *y = &r->pairs[ord[j]];
+            const char *xa = pair_code(d, x->a), *xb = pair_code(d, x->b);
+            const char *ya = pair_code(d, y->a), *yb = pair_code(d, y->b);
+            const char *x1 = strcmp(xa, xb) < 0 ? xa : xb, *x2 = strcmp(xa, xb) < 0 ? xb : xa;
+            const char *y1 = strcmp(ya, yb) < 0 ? ya : yb, *y2 = strcmp(ya, yb) < 0 ? yb : ya;
+            int c = strcmp(x1, y1);
+            if (c < 0 || (c == 0 && strcmp(x2, y2) <= 0)) break;
+            size_t t = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = t;
+        }
+    for (size_t i = 0; i < n; i++) {
+        const gw_pair_t *p = &r->pairs[ord[i]];
+        const char *a = pair_code(d, p->a), *c = pair_code(d, p->b);
+        if (strcmp(a, c) > 0) { const char *t = a; a = c; c = t; }
+        gw_buf_printf(b, "%s{\"a\":\"%s\",\"b\":\"%s\",\"sentences\":%d}", i ? "," : "", a, c, p->sentences);
+    }
+    gw_buf_putc(b, ']');
+    free(ord);
+}
+
+static void write_themes(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, const gw_hit_t **hs) {
+    size_t n = collect(r, GW_HIT_THEME, GW_HIT_THEME, hs);
+    gw_buf_append(b, ",\"themes\":[", 11);
+    for (size_t i = 0; i < n; i++) {
+        const gw_hit_t *h = hs[i];
+        gw_buf_printf(b, "%s{\"id\":\"%s\",\"score\":%.3f,\"hits\":%d,\"evidence\":[", i ? "," : "",
+                      d->themes[h->index].id, h->salience, h->mentions);
+        for (size_t k = 0; k < h->n_spans; k++) {
+            const gw_span_t *s = &h->spans[k];
+            gw_buf_append(b, k ? ",{\"term\":" : "{\"term\":", k ? 9 : 8);
+            gw_json_str(b, r->field[s->field] + s->start, s->end - s->start);
+            gw_buf_printf(b, ",\"field\":\"%s\",\"start\":%u,\"end\":%u}", field_names[s->field], s->start, s->end);
+        }
+        gw_buf_append(b, "]}", 2);
+    }
+    gw_buf_putc(b, ']');
+}
+
+void gw_serialize_head(gw_buf_t *b, const char *id) {
+    static const char head[] = "{\"schema\":\"" GW_RECORD_SCHEMA "\",\"id\":";
+    gw_buf_append(b, head, sizeof(head) - 1);
+    str_or_null(b, id);
+}
+
+int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
+    const gw_dict_t *d = env->dict;
+    gw_buf_t *b = &r->out;
+    const gw_hit_t **hs = gw_malloc((r->n_hits ? r->n_hits : 1) * sizeof(*hs));
+    if (!hs) return GW_ENOMEM;
+    sort_dict = d;
+    gw_buf_reset(b);
+    gw_serialize_head(b, r->id);
+    gw_buf_append(b, ",\"title\":", 9);
+    gw_json_str(b, r->field[GW_FIELD_TITLE], r->field_len[GW_FIELD_TITLE]);
+    gw_buf_append(b, ",\"source\":", 10);
+    str_or_null(b, r->source);
+    gw_buf_append(b, ",\"url\":", 7);
+    str_or_null(b, r->url);
+    gw_buf_printf(b, ",\"published_at\":\"%s\",\"date_basis\":\"%s\",\"lang\":\"%s\",\"langs\":[", r->published,
+                  r->date_from_ingest ? "ingest" : "published_at", r->lang);
+    for (size_t i = 0; i < r->n_langs; i++)
+        gw_buf_printf(b, "%s{\"lang\":\"%s\",\"paragraphs\":%d}", i ? "," : "", r->langs[i].lang, r->langs[i].paragraphs);
+    gw_buf_putc(b, ']');
+    write_countries(b, r, d, hs);
+    size_t n = collect(r, GW_HIT_PERSON, GW_HIT_ORG, hs);
+    gw_buf_append(b, ",\"actors\":[", 11);
+    for (size_t i = 0; i < n; i++) {
+        if (i) gw_buf_putc(b, ',');
+        write_actor(b, r, d, hs[i]);
+    }
+    gw_buf_putc(b, ']');
+    write_blocs(b, r, d, hs);
+    write_pairs(b, r, d);
+    write_themes(b, r, d, hs);
+    static const char tail[] = ",\"alerts\":[],\"dedup\":{\"cluster\":null,\"duplicate_of\":null,\"is_duplicate\":false}";
+    gw_buf_append(b, tail, sizeof(tail) - 1);
+    gw_buf_append(b, ",\"warnings\":[", 13);
+    if (r->warnings.len) gw_buf_append(b, r->warnings.data, r->warnings.len);
+    gw_buf_append(b, "],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":",
+                  sizeof("],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":") - 1);
+    gw_json_str(b, d->version, strlen(d->version));
+    gw_buf_printf(b, ",\"as_of\":\"%s\"}}}", d->as_of);
+    free(hs);
+    if (b->oom) return GW_ENOMEM;
+    if (b->len > r->max_record_bytes)
+        return gw_record_reject(r, GW_REASON_RECORD_TOO_LARGE, "enriched record of %zu bytes exceeds max_record_bytes %zu",
+                                b->len, r->max_record_bytes);
+    return GW_OK;
+}
