@@ -1,0 +1,19 @@
+#!/bin/sh
+# Runs criterion test binaries one after another (each in turn uses both
+# cores) and prints one closing line with the totals.
+set -u
+passed=0; failed=0; bad=""
+for t in "$@"; do
+    out=$("$t" --jobs 2 2>&1); rc=$?
+    printf '%s\n' "$out" | tail -n 40 | grep -v '^\[----\]' || true
+    line=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
+    p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    f=$(printf '%s' "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+    if [ $rc -ne 0 ] || [ -z "$line" ]; then
+        bad="$bad $(basename "$t")"
+        [ -z "$line" ] && failed=$((failed + 1))
+    fi
+done
+echo "tests: $passed passed, $failed failed"
+[ -z "$bad" ] || { echo "failing suites:$bad"; exit 1; }
