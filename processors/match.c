@@ -8,7 +8,9 @@
  * one open-addressing table keyed by (node, byte); the root has a direct
  * 256-entry array because every start position probes it.
  *
- * Node 0 is the root, so a child id of 0 means "no child".
+ * Node 0 is the root, so a child id of 0 means "no child". A table slot packs
+ * parent, byte and child into one 64-bit word (28-bit node ids), so a probe
+ * is one memory access: the walk is bound by cache misses in this table.
  */
 #include "geowire/match.h"
 #include "geowire/common.h"
@@ -29,8 +31,7 @@ struct gw_matcher {
     uint32_t root[256];
     uint32_t nnodes, node_cap;
     int32_t *head, *tail;      /* per node: patterns ending here, insertion order */
-    uint64_t *hkey;            /* ((node << 8) | byte) + 1; 0 = empty slot */
-    uint32_t *hval;
+    uint64_t *hslots;          /* key(node<<8|byte) << 28 | child; 0 = empty */
     size_t hcap, hcount;
     pat_t *pats;
     size_t npats, pcap;
@@ -44,20 +45,27 @@ static inline int ascii_word(unsigned c) {
     return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
 }
 
+#define NODE_BITS 28
+#define NODE_MASK ((1ull << NODE_BITS) - 1)
+
+static inline uint64_t hkey_of(uint32_t node, unsigned char b) {
+    return ((uint64_t)node << 8) | b;
+}
+
 static inline size_t hslot(uint64_t key, size_t cap) {
-    key *= 0x9E3779B97F4A7C15ull;
+    key = (key + 1) * 0x9E3779B97F4A7C15ull;
     return (size_t)(key >> 32) & (cap - 1);
 }
 
 static uint32_t child(const gw_matcher_t *m, uint32_t node, unsigned char b) {
     if (node == 0) return m->root[b];
     if (!m->hcap) return 0;
-    uint64_t key = (((uint64_t)node << 8) | b) + 1;
+    uint64_t key = hkey_of(node, b);
     size_t i = hslot(key, m->hcap);
     for (;;) {
-        uint64_t k = m->hkey[i];
-        if (k == key) return m->hval[i];
-        if (k == 0) return 0;
+        uint64_t v = m->hslots[i];
+        if (!v) return 0;
+        if ((v >> NODE_BITS) == key) return (uint32_t)(v & NODE_MASK);
         i = (i + 1) & (m->hcap - 1);
     }
 }
@@ -65,26 +73,23 @@ static uint32_t child(const gw_matcher_t *m, uint32_t node, unsigned char b) {
 static int hgrow(gw_matcher_t *m) {
     size_t cap = m->hcap ? m->hcap * 2 : 1024;
     uint64_t *k = gw_calloc(cap, sizeof(*k));
-    uint32_t *v = gw_malloc(cap * sizeof(*v));
-    if (!k || !v) { free(k); free(v); return GW_ENOMEM; }
+    if (!k) return GW_ENOMEM;
     for (size_t i = 0; i < m->hcap; i++) {
-        if (!m->hkey[i]) continue;
-        size_t s = hslot(m->hkey[i], cap);
+        uint64_t v = m->hslots[i];
+        if (!v) continue;
+        size_t s = hslot(v >> NODE_BITS, cap);
         while (k[s]) s = (s + 1) & (cap - 1);
-        k[s] = m->hkey[i];
-        v[s] = m->hval[i];
+        k[s] = v;
     }
-    free(m->hkey);
-    free(m->hval);
-    m->hkey = k;
-    m->hval = v;
+    free(m->hslots);
+    m->hslots = k;
     m->hcap = cap;
     return GW_OK;
 }
 
 static int new_node(gw_matcher_t *m, uint32_t *id) {
     if (m->nnodes == m->node_cap) {
-        if (m->node_cap > UINT32_MAX / 2) return GW_ENOMEM;
+        if (m->node_cap >= (uint32_t)NODE_MASK / 2) return GW_ELIMIT;
         uint32_t cap = m->node_cap * 2;
         int32_t *h = gw_realloc(m->head, cap * sizeof(*h));
         if (!h) return GW_ENOMEM;
@@ -103,15 +108,15 @@ static int add_child(gw_matcher_t *m, uint32_t node, unsigned char b, uint32_t *
     uint32_t c = child(m, node, b);
     if (c) { *out = c; return GW_OK; }
     if (node != 0 && (m->hcount + 1) * 2 > m->hcap && hgrow(m)) return GW_ENOMEM;
-    if (new_node(m, &c)) return GW_ENOMEM;
+    int rc = new_node(m, &c);
+    if (rc) return rc;
     if (node == 0) {
         m->root[b] = c;
     } else {
-        uint64_t key = (((uint64_t)node << 8) | b) + 1;
+        uint64_t key = hkey_of(node, b);
         size_t i = hslot(key, m->hcap);
-        while (m->hkey[i]) i = (i + 1) & (m->hcap - 1);
-        m->hkey[i] = key;
-        m->hval[i] = c;
+        while (m->hslots[i]) i = (i + 1) & (m->hcap - 1);
+        m->hslots[i] = (key << NODE_BITS) | c;
         m->hcount++;
     }
     *out = c;
@@ -135,8 +140,7 @@ void gw_matcher_free(gw_matcher_t *m) {
     if (!m) return;
     free(m->head);
     free(m->tail);
-    free(m->hkey);
-    free(m->hval);
+    free(m->hslots);
     free(m->pats);
     free(m->blob);
     gw_text_free(&m->scratch);
@@ -177,8 +181,10 @@ int gw_matcher_add(gw_matcher_t *m, const char *pattern, size_t len, uint32_t va
         m->bcap = cap;
     }
     uint32_t node = 0;
-    for (size_t i = 0; i < fl; i++)
-        if (add_child(m, node, (unsigned char)f[i], &node)) return GW_ENOMEM;
+    for (size_t i = 0; i < fl; i++) {
+        int rc = add_child(m, node, (unsigned char)f[i], &node);
+        if (rc) return rc;
+    }
 
     int32_t idx = (int32_t)m->npats++;
     pat_t *p = &m->pats[idx];
