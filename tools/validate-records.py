@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Validate geowire records (one JSON object per line) against
+schema/record.schema.json.
+
+usage: validate-records.py [--schema FILE] [FILE ...]   (no FILE: stdin)
+
+Prints `N records valid`, or one line per failure as
+`FILE:LINE: at PATH: MESSAGE`; exits 1 on any failure, 2 on a usage error.
+Needs python3-jsonschema (Debian) / jsonschema >= 4 (PyPI).
+"""
+import argparse
+import json
+import os
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    sys.exit("validate-records: python3-jsonschema is not installed (apt-get install python3-jsonschema)")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SCHEMA = os.path.join(HERE, "..", "schema", "record.schema.json")
+
+
+def where(err):
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+    return path or "(record)"
+
+
+def leaf_errors(err):
+    # A oneOf failure explains itself only through its branches; report the
+    # branch that got furthest (the enriched form for a record that has no
+    # "error" key, the error form otherwise).
+    if err.context:
+        best = max(err.context, key=lambda e: (len(e.absolute_path), -len(list(e.context or []))))
+        branch = [e for e in err.context if e.relative_schema_path[0] == best.relative_schema_path[0]]
+        out = []
+        for e in branch:
+            out.extend(leaf_errors(e))
+        return out
+    return [err]
+
+
+def check_stream(validator, name, stream):
+    ok = bad = 0
+    for lineno, raw in enumerate(stream, 1):
+        line = raw.rstrip("\r\n")
+        try:
+            rec = json.loads(line)
+        except ValueError as e:
+            print(f"{name}:{lineno}: not JSON: {e}")
+            bad += 1
+            continue
+        errors = sorted(validator.iter_errors(rec), key=lambda e: list(map(str, e.absolute_path)))
+        if not errors:
+            ok += 1
+            continue
+        bad += 1
+        seen = set()
+        for top in errors:
+            for e in leaf_errors(top):
+                msg = f"{name}:{lineno}: at {where(e)}: {e.message}"
+                if msg not in seen:
+                    seen.add(msg)
+                    print(msg)
+    return ok, bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Validate geowire records against the record schema.")
+    ap.add_argument("--schema", default=DEFAULT_SCHEMA, help="schema file (default: schema/record.schema.json)")
+    ap.add_argument("files", nargs="*", help="JSON-lines files (default: stdin)")
+    args = ap.parse_args()
+    with open(args.schema, encoding="utf-8") as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    ok = bad = 0
+    sources = args.files or ["-"]
+    for path in sources:
+        if path == "-":
+            o, b = check_stream(validator, "<stdin>", sys.stdin)
+        else:
+            with open(path, encoding="utf-8") as f:
+                o, b = check_stream(validator, path, f)
+        ok += o
+        bad += b
+    if bad:
+        print(f"{bad} of {ok + bad} records invalid")
+        return 1
+    print(f"{ok} records valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
