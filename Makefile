@@ -68,6 +68,12 @@ unit: build/san/geowire $(UNIT_BIN)
 integration: build/san/geowire $(INTEG_BIN)
 	@scripts/run-tests.sh $(INTEG_BIN)
 
+bench: build/bench_match
+	build/bench_match 20 3
+
+build/bench_match: bench/bench_match.c processors/text.c processors/match.c processors/common.c
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^ $(LIBS)
+
 eval: build/geowire
 	python3 tools/eval.py --geowire build/geowire --set tests/eval/items.jsonl
 
