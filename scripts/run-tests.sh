@@ -2,6 +2,8 @@
 # Runs criterion test binaries one after another (each in turn uses both
 # cores) and prints one closing line with the totals.
 set -u
+export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 passed=0; failed=0; bad=""
 for t in "$@"; do
     out=$("$t" --jobs 2 2>&1); rc=$?
