@@ -47,6 +47,19 @@ static gw_config_t *load_config(const char *path) {
     return cfg;
 }
 
+/* Loads the config and builds the processor chain from it; on failure
+ * prints the problems and returns 0. */
+static int load_pipeline(const char *cfgpath, gw_config_t **cfg, gw_pipeline_t **p) {
+    char err[GW_ERRLEN];
+    if (!(*cfg = load_config(cfgpath))) return 0;
+    if (!(*p = gw_pipeline_new(*cfg, err, sizeof(err)))) {
+        fprintf(stderr, "%s\n", err);
+        gw_config_free(*cfg);
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_config_opt(int argc, char **argv, const char *cmd, const char *help, const char **cfg) {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"help", no_argument, 0, 'h'},
@@ -75,16 +88,10 @@ static int cmd_tag(int argc, char **argv) {
                               "writes one enriched record per line on stdout, same order. Logs go to stderr.\n"
                               "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n",
                               &cfgpath);
+    gw_config_t *cfg;
+    gw_pipeline_t *p;
     if (rc >= 0) return rc;
-    gw_config_t *cfg = load_config(cfgpath);
-    if (!cfg) return 2;
-    char err[GW_ERRLEN];
-    gw_pipeline_t *p = gw_pipeline_new(cfg, err, sizeof(err));
-    if (!p) {
-        fprintf(stderr, "%s\n", err);
-        gw_config_free(cfg);
-        return 2;
-    }
+    if (!load_pipeline(cfgpath, &cfg, &p)) return 2;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -133,16 +140,10 @@ static int cmd_check(int argc, char **argv) {
                               "Validates the configuration and every dictionary it references.\n"
                               "Prints file:line:col: message for each problem; exit 0 valid, 2 invalid.\n",
                               &cfgpath);
+    gw_config_t *cfg;
+    gw_pipeline_t *p;
     if (rc >= 0) return rc;
-    gw_config_t *cfg = load_config(cfgpath);
-    if (!cfg) return 2;
-    char err[GW_ERRLEN];
-    gw_pipeline_t *p = gw_pipeline_new(cfg, err, sizeof(err));
-    if (!p) {
-        fprintf(stderr, "%s\n", err);
-        gw_config_free(cfg);
-        return 2;
-    }
+    if (!load_pipeline(cfgpath, &cfg, &p)) return 2;
     printf("%s: ok (dictionaries %s)\n", cfg->path, gw_pipeline_dict_version(p));
     gw_pipeline_free(p);
     gw_config_free(cfg);
