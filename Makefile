@@ -20,7 +20,7 @@ SOBJ      := $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(TSUP_SRC))
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
-.PHONY: all deps run test unit integration eval bench clean help check-config
+.PHONY: all deps run test unit integration eval bench clean help check-config seed-check
 all: build/geowire
 
 help:
@@ -76,6 +76,9 @@ build/bench_match: bench/bench_match.c processors/text.c processors/match.c proc
 
 eval: build/geowire
 	python3 tools/eval.py --geowire build/geowire --set tests/eval/items.jsonl
+
+seed-check: build/geowire
+	python3 tools/seed-check.py --geowire build/geowire
 
 check-config: build/geowire
 	build/geowire check -c config/geowire.yaml
