@@ -1,0 +1,912 @@
+/*
+ * daemon.c - `geowire run`: consume -> gw_pipeline_process -> produce, at
+ * least once.
+ *
+ * Delivery: the consumer never auto-stores offsets. Each consumed message is
+ * an item in the delivery tracker with the number of records produced for it
+ * (enriched + alerts, or one dead-letter record); delivery reports ack them,
+ * and only the tracker's contiguous watermark is stored (auto-commit then
+ * commits stored offsets). A record refused permanently by the broker is
+ * replaced by a dead-letter record of the original payload; a retriable
+ * failure is produced again; a dead-letter record refused permanently stops
+ * the daemon without storing its offset. Nothing is ever skipped silently.
+ *
+ * Threads: everything runs on the main thread (delivery reports are served
+ * by rd_kafka_poll/flush on it, rebalances by rd_kafka_consumer_poll), except
+ * the shutdown watchdog and librdkafka's own threads (which only log).
+ */
+#include "geowire/daemon.h"
+#include "geowire/common.h"
+#include "geowire/config.h"
+#include "geowire/delivery.h"
+#include "geowire/kafka.h"
+#include "geowire/log.h"
+#include "geowire/pipeline.h"
+#include "geowire/signals.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOPIC_CHECK_TIMEOUT_MS 10000
+#define REVOKE_DRAIN_CAP_MS 10000
+
+/* One consumed input message, owned by the tracker (freed via item_free). */
+typedef struct {
+    gw_delivery_item_t *item;
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    char *payload;      /* original bytes: dead-lettered if the output is refused */
+    size_t len;
+    char *key;
+    size_t key_len;
+} item_ctx_t;
+
+typedef enum { REC_ENRICHED, REC_ALERT, REC_DLQ } rec_kind_t;
+
+/* One produced record: the opaque of its delivery report. */
+typedef struct {
+    item_ctx_t *ctx;
+    rec_kind_t kind;
+} rec_t;
+
+/* A record whose delivery failed, waiting on the main loop to be produced
+ * again or replaced by a dead-letter record. */
+typedef struct failed {
+    rec_t *rec;
+    rd_kafka_resp_err_t err;
+    char *payload;
+    size_t len;
+    char *key;
+    size_t key_len;
+    rd_kafka_headers_t *hdrs;
+    struct failed *next;
+} failed_t;
+
+typedef struct {
+    gw_config_t *cfg;
+    gw_pipeline_t *pipe;
+    rd_kafka_t *consumer, *producer;
+    gw_delivery_t *track;
+    failed_t *failed_head, *failed_tail;
+    int print;
+    int paused;
+    int fatal;                /* stop with exit 1 */
+    char fatal_msg[GW_ERRLEN];
+    uint64_t n_items, n_records, n_dlq, n_retries;
+} daemon_t;
+
+/* ------------------------------------------------------------------ utils */
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void item_free(void *u)
+{
+    item_ctx_t *c = u;
+    free(c->topic);
+    free(c->payload);
+    free(c->key);
+    free(c);
+}
+
+static void set_fatal(daemon_t *dm, const char *msg)
+{
+    if (!dm->fatal) snprintf(dm->fatal_msg, sizeof dm->fatal_msg, "%s", msg);
+    dm->fatal = 1;
+    gw_signals_request_stop();
+}
+
+static char *dup_bytes(const void *p, size_t n)
+{
+    char *d = gw_malloc(n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, p, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* Provenance headers on every record. The processing time lives here, not
+ * in the record, so a replay produces identical record bytes. */
+static rd_kafka_headers_t *make_headers(const item_ctx_t *c, gw_reason_t reason, const char *why)
+{
+    rd_kafka_headers_t *h = rd_kafka_headers_new(8);
+    char num[32];
+    rd_kafka_header_add(h, "geowire-source-topic", -1, c->topic, -1);
+    snprintf(num, sizeof num, "%" PRId32, c->partition);
+    rd_kafka_header_add(h, "geowire-source-partition", -1, num, -1);
+    snprintf(num, sizeof num, "%" PRId64, c->offset);
+    rd_kafka_header_add(h, "geowire-source-offset", -1, num, -1);
+    snprintf(num, sizeof num, "%" PRId64, gw_now_ms());
+    rd_kafka_header_add(h, "geowire-processed-at", -1, num, -1);
+    rd_kafka_header_add(h, "geowire-version", -1, GW_VERSION, -1);
+    if (reason != GW_REASON_NONE) {
+        rd_kafka_header_add(h, "geowire-dlq-reason", -1, gw_reason_name(reason), -1);
+        rd_kafka_header_add(h, "geowire-dlq-message", -1, why ? why : "", -1);
+    }
+    return h;
+}
+
+static const char *rec_topic(const daemon_t *dm, rec_kind_t k)
+{
+    switch (k) {
+    case REC_ENRICHED: return dm->cfg->topics.output;
+    case REC_ALERT: return dm->cfg->topics.alerts;
+    default: return dm->cfg->topics.dead_letter;
+    }
+}
+
+static void push_failed(daemon_t *dm, rec_t *rec, rd_kafka_resp_err_t err, const void *payload,
+                        size_t len, const void *key, size_t key_len, rd_kafka_headers_t *hdrs)
+{
+    failed_t *f = gw_calloc(1, sizeof *f);
+    if (f) {
+        f->payload = dup_bytes(payload, len);
+        f->key = key ? dup_bytes(key, key_len) : NULL;
+    }
+    if (!f || !f->payload || (key && !f->key)) {
+        /* Cannot even remember the record: stop rather than lose it (its
+         * item never completes, so its offset is never stored). */
+        if (f) { free(f->payload); free(f->key); free(f); }
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
+        set_fatal(dm, "out of memory while keeping a failed record for retry");
+        return;
+    }
+    f->rec = rec;
+    f->err = err;
+    f->len = len;
+    f->key_len = key_len;
+    f->hdrs = hdrs;
+    if (dm->failed_tail) dm->failed_tail->next = f; else dm->failed_head = f;
+    dm->failed_tail = f;
+}
+
+/* Produces one record; on QUEUE_FULL serves delivery reports and retries
+ * (never drops). Headers are consumed. Any other immediate refusal goes down
+ * the same path as a failed delivery report. */
+static void produce(daemon_t *dm, rec_t *rec, const void *payload, size_t len, const void *key,
+                    size_t key_len, rd_kafka_headers_t *hdrs)
+{
+    const char *topic = rec_topic(dm, rec->kind);
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            dm->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_KEY(key, key ? key_len : 0),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(rec), RD_KAFKA_V_END);
+        if (!err) return;
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(dm->producer, 100);
+            continue;
+        }
+        push_failed(dm, rec, err, payload, len, key, key_len, hdrs);
+        return;
+    }
+}
+
+static void produce_dlq(daemon_t *dm, rec_t *rec, gw_reason_t reason, const char *why)
+{
+    item_ctx_t *c = rec->ctx;
+    rec->kind = REC_DLQ;
+    dm->n_dlq++;
+    produce(dm, rec, c->payload, c->len, c->key, c->key_len, make_headers(c, reason, why));
+}
+
+/* ------------------------------------------------------ delivery reports */
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    daemon_t *dm = opaque;
+    rec_t *rec = m->_private;
+    if (!rec) { /* a --feed line */
+        if (m->err)
+            gw_log(GW_LOG_ERROR, "daemon", "feed record not delivered", "error",
+                   rd_kafka_err2str(m->err), (const char *)NULL);
+        return;
+    }
+    if (m->err) {
+        rd_kafka_headers_t *h = NULL;
+        rd_kafka_message_detach_headers((rd_kafka_message_t *)m, &h);
+        push_failed(dm, rec, m->err, m->payload, m->len, m->key, m->key_len, h);
+        return;
+    }
+    dm->n_records++;
+    if (dm->print && rec->kind != REC_DLQ) {
+        fwrite(m->payload, 1, m->len, stdout);
+        fputc('\n', stdout);
+    }
+    gw_delivery_ack(dm->track, rec->ctx->item);
+    free(rec);
+}
+
+static int permanent(rd_kafka_resp_err_t e)
+{
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+    case RD_KAFKA_RESP_ERR_INVALID_REQUIRED_ACKS:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Works through the failed records (main thread, outside any callback). */
+static void handle_failed(daemon_t *dm)
+{
+    while (dm->failed_head && !dm->fatal) {
+        failed_t *f = dm->failed_head;
+        dm->failed_head = f->next;
+        if (!dm->failed_head) dm->failed_tail = NULL;
+        rec_t *rec = f->rec;
+        item_ctx_t *c = rec->ctx;
+        char off[32];
+        snprintf(off, sizeof off, "%" PRId64, c->offset);
+        char part[16];
+        snprintf(part, sizeof part, "%" PRId32, c->partition);
+        const char *what = rec->kind == REC_ENRICHED ? "enriched" : rec->kind == REC_ALERT ? "alert" : "dead-letter";
+
+        if (!permanent(f->err)) {
+            /* Retriable (timed out, broker gone, leader moved): the record
+             * is produced again, however long the outage lasts. */
+            dm->n_retries++;
+            gw_log(GW_LOG_WARN, "daemon", "delivery failed, producing again", "record", what,
+                   "error", rd_kafka_err2str(f->err), "source_topic", c->topic, "source_partition",
+                   part, "source_offset", off, (const char *)NULL);
+            rd_kafka_headers_t *h = f->hdrs;
+            f->hdrs = NULL;
+            produce(dm, rec, f->payload, f->len, f->key, f->key_len, h);
+        } else if (rec->kind == REC_DLQ) {
+            char msg[GW_ERRLEN];
+            snprintf(msg, sizeof msg,
+                     "dead-letter record refused permanently (%s) for %s [%s] offset %s: stopping; "
+                     "this offset is not committed and will be consumed again",
+                     rd_kafka_err2str(f->err), c->topic, part, off);
+            set_fatal(dm, msg);
+            /* rec is deliberately not acked: its offset must never be stored. */
+            free(rec);
+        } else {
+            gw_reason_t r = (f->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                             f->err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+                             f->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
+                                ? GW_REASON_RECORD_TOO_LARGE : GW_REASON_PRODUCE_FAILED;
+            char why[256];
+            snprintf(why, sizeof why, "%s record refused by the broker: %s", what,
+                     rd_kafka_err2str(f->err));
+            gw_log(GW_LOG_WARN, "daemon", "record refused, dead-lettering the input", "record", what,
+                   "reason", gw_reason_name(r), "error", rd_kafka_err2str(f->err), "source_topic",
+                   c->topic, "source_partition", part, "source_offset", off, (const char *)NULL);
+            produce_dlq(dm, rec, r, why);
+        }
+        if (f->hdrs) rd_kafka_headers_destroy(f->hdrs);
+        free(f->payload);
+        free(f->key);
+        free(f);
+    }
+}
+
+static void store_offsets(daemon_t *dm)
+{
+    rd_kafka_topic_partition_list_t *l = NULL;
+    const char *t;
+    int32_t p;
+    int64_t off;
+    while (gw_delivery_next_moved(dm->track, &t, &p, &off)) {
+        if (!l) l = rd_kafka_topic_partition_list_new(4);
+        rd_kafka_topic_partition_list_add(l, t, p)->offset = off;
+    }
+    if (!l) return;
+    rd_kafka_resp_err_t err = rd_kafka_offsets_store(dm->consumer, l);
+    /* _STATE for a partition no longer assigned: its items will be
+     * redelivered to the new owner; nothing to do here. */
+    if (err && err != RD_KAFKA_RESP_ERR__STATE)
+        gw_log(GW_LOG_WARN, "daemon", "storing offsets failed", "error", rd_kafka_err2str(err),
+               (const char *)NULL);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Serves delivery reports and retries until nothing is in flight, the
+ * deadline passes, or a fatal error occurs. Returns 1 when drained. */
+static int drain(daemon_t *dm, int64_t deadline)
+{
+    for (;;) {
+        handle_failed(dm);
+        if (dm->fatal) return 0;
+        if (gw_delivery_in_flight(dm->track) == 0 && !dm->failed_head) return 1;
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) return 0;
+        rd_kafka_flush(dm->producer, (int)(left < 100 ? left : 100));
+    }
+}
+
+/* -------------------------------------------------------------- consumer */
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    daemon_t *dm = opaque;
+    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    char n[16];
+    snprintf(n, sizeof n, "%d", parts->cnt);
+
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        gw_log(GW_LOG_INFO, "daemon", "partitions assigned", "count", n, "protocol",
+               cooperative ? "cooperative" : "eager", (const char *)NULL);
+        if (cooperative) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+            if (e) {
+                gw_log(GW_LOG_ERROR, "daemon", "incremental assign failed", "error",
+                       rd_kafka_error_string(e), (const char *)NULL);
+                rd_kafka_error_destroy(e);
+            }
+        } else {
+            rd_kafka_assign(rk, parts);
+        }
+        /* Under backpressure new partitions start paused too. */
+        if (dm->paused) rd_kafka_pause_partitions(rk, parts);
+        return;
+    }
+
+    int lost = rd_kafka_assignment_lost(rk);
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !lost) {
+        /* Let in-flight records land so their offsets are committed before
+         * another member takes the partitions over (fewer duplicates). */
+        int bound = dm->cfg->kafka.shutdown_timeout_ms;
+        if (bound > REVOKE_DRAIN_CAP_MS) bound = REVOKE_DRAIN_CAP_MS;
+        drain(dm, mono_ms() + bound);
+        store_offsets(dm);
+        rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
+        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            gw_log(GW_LOG_WARN, "daemon", "commit on revoke failed", "error", rd_kafka_err2str(ce),
+                   (const char *)NULL);
+    }
+    gw_log(lost ? GW_LOG_WARN : GW_LOG_INFO, "daemon", lost ? "partitions lost" : "partitions revoked",
+           "count", n, (const char *)NULL);
+    for (int i = 0; i < parts->cnt; i++) {
+        size_t pending = gw_delivery_drop(dm->track, parts->elems[i].topic, parts->elems[i].partition);
+        if (pending) {
+            char pn[32], pp[16];
+            snprintf(pn, sizeof pn, "%zu", pending);
+            snprintf(pp, sizeof pp, "%" PRId32, parts->elems[i].partition);
+            gw_log(GW_LOG_WARN, "daemon", "partition left with items in flight; they will be consumed again",
+                   "topic", parts->elems[i].topic, "partition", pp, "items", pn, (const char *)NULL);
+        }
+    }
+    if (cooperative) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    daemon_t *dm = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fe[256], msg[GW_ERRLEN];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fe, sizeof fe);
+        snprintf(msg, sizeof msg, "fatal %s error: %s: %s", rd_kafka_name(rk),
+                 rd_kafka_err2name(orig), fe);
+        set_fatal(dm, msg);
+        return;
+    }
+    /* Broker outages etc.: librdkafka recovers by itself; records are
+     * retried by the delivery path. */
+    gw_log(GW_LOG_WARN, "rdkafka", reason, "error", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+           "client", rd_kafka_name(rk), (const char *)NULL);
+}
+
+static void backpressure(daemon_t *dm)
+{
+    size_t inflight = gw_delivery_in_flight(dm->track);
+    size_t cap = dm->cfg->limits.max_in_flight ? dm->cfg->limits.max_in_flight : 10000;
+    int want_pause = dm->paused ? inflight >= cap / 2 : inflight > cap;
+    if (want_pause == dm->paused) return;
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(dm->consumer, &a) || !a) return;
+    if (want_pause) rd_kafka_pause_partitions(dm->consumer, a);
+    else rd_kafka_resume_partitions(dm->consumer, a);
+    rd_kafka_topic_partition_list_destroy(a);
+    dm->paused = want_pause;
+    char n[32];
+    snprintf(n, sizeof n, "%zu", inflight);
+    gw_log(GW_LOG_DEBUG, "daemon", want_pause ? "paused consumption" : "resumed consumption",
+           "in_flight", n, (const char *)NULL);
+}
+
+static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
+{
+    if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+        gw_log(GW_LOG_WARN, "daemon", "consumer error", "error", rd_kafka_message_errstr(m),
+               "code", rd_kafka_err2name(m->err), (const char *)NULL);
+        return;
+    }
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    item_ctx_t *c = gw_calloc(1, sizeof *c);
+    if (c) {
+        c->topic = gw_strdup(topic);
+        c->payload = dup_bytes(m->payload ? m->payload : "", m->payload ? m->len : 0);
+        c->key = m->key ? dup_bytes(m->key, m->key_len) : NULL;
+    }
+    if (!c || !c->topic || !c->payload || (m->key && !c->key)) {
+        if (c) item_free(c);
+        set_fatal(dm, "out of memory while tracking a consumed message");
+        return;
+    }
+    c->partition = m->partition;
+    c->offset = m->offset;
+    c->len = m->payload ? m->len : 0;
+    c->key_len = m->key ? m->key_len : 0;
+
+    int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    gw_input_meta_t meta = {c->key, c->key_len, ts >= 0 ? ts : gw_now_ms()};
+    gw_result_t res;
+    memset(&res, 0, sizeof res);
+    int rc = gw_pipeline_process(dm->pipe, c->payload, c->len, &meta, &res);
+    if (rc != GW_OK && res.reason == GW_REASON_NONE) {
+        res.reason = GW_REASON_INTERNAL;
+        snprintf(res.message, sizeof res.message, "processing failed: out of memory");
+    }
+    unsigned count = res.reason == GW_REASON_NONE ? 1u + (unsigned)res.n_alerts : 1u;
+
+    int r = gw_delivery_register(dm->track, c->topic, c->partition, c->offset, count, c, &c->item);
+    if (r == GW_EINVAL) {
+        /* Already tracked (a re-fetch of an offset still in flight): the
+         * first copy completes it. */
+        item_free(c);
+        gw_result_clear(&res);
+        return;
+    }
+    if (r != GW_OK) {
+        item_free(c);
+        gw_result_clear(&res);
+        set_fatal(dm, "out of memory while tracking a consumed message");
+        return;
+    }
+    dm->n_items++;
+
+    rec_t *recs[1 + 64];
+    size_t nrec = count;
+    rec_t **rv = recs;
+    rec_t **heap = NULL;
+    if (nrec > sizeof recs / sizeof recs[0]) {
+        heap = gw_calloc(nrec, sizeof *heap);
+        rv = heap;
+    }
+    for (size_t i = 0; rv && i < nrec; i++) {
+        rv[i] = gw_calloc(1, sizeof(rec_t));
+        if (rv[i]) rv[i]->ctx = c;
+        else rv = NULL;
+    }
+    if (!rv) {
+        /* Registered but never produced: the item stays open, so its offset
+         * is never stored; stop and let the next run redo it. */
+        for (size_t i = 0; heap && i < nrec; i++) free(heap[i]);
+        free(heap);
+        gw_result_clear(&res);
+        set_fatal(dm, "out of memory while producing");
+        return;
+    }
+
+    if (res.reason != GW_REASON_NONE) {
+        produce_dlq(dm, rv[0], res.reason, res.message);
+    } else {
+        /* Keyed by the input key, else by the item id, so one item's
+         * records keep their order on one partition. */
+        const char *k = c->key ? c->key : res.id;
+        size_t kl = c->key ? c->key_len : (res.id ? strlen(res.id) : 0);
+        rv[0]->kind = REC_ENRICHED;
+        produce(dm, rv[0], res.record, res.record_len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
+        for (size_t i = 0; i < res.n_alerts; i++) {
+            rv[i + 1]->kind = REC_ALERT;
+            produce(dm, rv[i + 1], res.alerts[i], res.alert_lens[i], k, kl,
+                    make_headers(c, GW_REASON_NONE, NULL));
+        }
+    }
+    free(heap);
+    gw_result_clear(&res);
+}
+
+/* ------------------------------------------------------------------ feed */
+
+static int feed_file(daemon_t *dm, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        gw_log(GW_LOG_ERROR, "daemon", "cannot open the feed file", "file", path, "error",
+               strerror(errno), (const char *)NULL);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t count = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        for (;;) {
+            rd_kafka_resp_err_t err = rd_kafka_producev(
+                dm->producer, RD_KAFKA_V_TOPIC(dm->cfg->topics.input),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(line, (size_t)n),
+                RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) { rd_kafka_poll(dm->producer, 100); continue; }
+            if (err)
+                gw_log(GW_LOG_ERROR, "daemon", "feed record refused", "error", rd_kafka_err2str(err),
+                       (const char *)NULL);
+            else count++;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    char nb[32];
+    snprintf(nb, sizeof nb, "%" PRIu64, count);
+    gw_log(GW_LOG_INFO, "daemon", "feed produced", "file", path, "records", nb, "topic",
+           dm->cfg->topics.input, (const char *)NULL);
+    return 0;
+}
+
+/* -------------------------------------------------------------- watchdog */
+
+/* Shutdown watchdog. librdkafka 2.0.2's consumer close can hang after a
+ * partition was lost (fixed in 2.1.0), and a broker that is gone makes the
+ * flush and commit wait. The whole shutdown is bounded by
+ * kafka.shutdown_timeout_ms; when it passes the process leaves with
+ * _exit(). Decision: the exit code is 0 only if the final synchronous
+ * commit succeeded with nothing in flight (all work is durable, only the
+ * LeaveGroup is missing and the broker expires the member after
+ * session.timeout.ms); otherwise 1, so a supervisor sees that records will
+ * be consumed again. Either way a warning or error is logged. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    int timeout_ms;
+    atomic_int committed;
+} watchdog_t;
+
+static void *watchdog_main(void *arg)
+{
+    watchdog_t *w = arg;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += w->timeout_ms / 1000;
+    dl.tv_nsec += (long)(w->timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) { dl.tv_sec++; dl.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    while (!w->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&w->cv, &w->mu, &dl);
+    int done = w->done;
+    pthread_mutex_unlock(&w->mu);
+    if (done) return NULL;
+    if (atomic_load(&w->committed)) {
+        gw_log(GW_LOG_WARN, "daemon", "shutdown timed out after the final commit; exiting without "
+               "closing the consumer", (const char *)NULL);
+        _exit(0);
+    }
+    gw_log(GW_LOG_ERROR, "daemon", "shutdown timed out before offsets were committed; "
+           "uncommitted records will be consumed again", (const char *)NULL);
+    _exit(1);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------- run */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: geowire run [-c FILE] [--brokers LIST] [--print] [--feed FILE]\n"
+            "  Consumes the input topic, tags each item and produces enriched records,\n"
+            "  alerts and dead letters, until SIGTERM/SIGINT.\n"
+            "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
+            "  -b, --brokers LIST  bootstrap servers, or 'embedded' (overrides kafka.brokers)\n"
+            "  -p, --print         also write each produced enriched and alert record to stdout\n"
+            "  -f, --feed FILE     produce each line of FILE to the input topic at start\n"
+            "  -h, --help          this help\n");
+}
+
+/* Keys geowire sets itself: a passthrough value would silently break the
+ * delivery guarantee or contradict another config key. */
+static int reserved(const gw_kv_t *kv, size_t n, const char *file, const char *section,
+                    const char *const *keys, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        for (const char *const *k = keys; *k; k++)
+            if (!strcmp(kv[i].key, *k))
+                return gw_err(err, errlen, GW_EINVAL, "%s: kafka.%s.%s: set by geowire, not "
+                              "configurable here", file, section, *k);
+    return GW_OK;
+}
+
+static rd_kafka_t *make_consumer(daemon_t *dm, const char *brokers, char *err, size_t errlen)
+{
+    const gw_config_t *cfg = dm->cfg;
+    static const char *const res[] = {"group.id", "bootstrap.servers", "enable.auto.offset.store", NULL};
+    if (reserved(cfg->kafka.consumer, cfg->kafka.n_consumer, cfg->path, "consumer", res, err, errlen))
+        return NULL;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    gw_kafka_conf_logging(conf);
+    if (gw_kafka_conf_set(conf, "bootstrap.servers", brokers, "kafka.brokers", err, errlen) ||
+        gw_kafka_conf_set(conf, "group.id", cfg->kafka.group_id, "kafka.group_id", err, errlen) ||
+        gw_kafka_conf_set(conf, "client.id", "geowire-consumer", NULL, err, errlen) ||
+        gw_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, err, errlen) ||
+        gw_kafka_conf_set(conf, "enable.auto.commit", "true", NULL, err, errlen) ||
+        gw_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, err, errlen) ||
+        gw_kafka_conf_set(conf, "session.timeout.ms", "10000", NULL, err, errlen) ||
+        gw_kafka_conf_apply(conf, cfg->kafka.consumer, cfg->kafka.n_consumer, cfg->path, "consumer",
+                            err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, dm);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    char es[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        gw_err(err, errlen, GW_EINVAL, "%s: consumer: %s", cfg->path, es);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+static rd_kafka_t *make_producer(daemon_t *dm, const char *brokers, char *err, size_t errlen)
+{
+    const gw_config_t *cfg = dm->cfg;
+    static const char *const res[] = {"bootstrap.servers", NULL};
+    if (reserved(cfg->kafka.producer, cfg->kafka.n_producer, cfg->path, "producer", res, err, errlen))
+        return NULL;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    gw_kafka_conf_logging(conf);
+    if (gw_kafka_conf_set(conf, "bootstrap.servers", brokers, "kafka.brokers", err, errlen) ||
+        gw_kafka_conf_set(conf, "client.id", "geowire-producer", NULL, err, errlen) ||
+        gw_kafka_conf_set(conf, "enable.idempotence", "true", NULL, err, errlen) ||
+        gw_kafka_conf_apply(conf, cfg->kafka.producer, cfg->kafka.n_producer, cfg->path, "producer",
+                            err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, dm);
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    char es[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, es, sizeof es);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        gw_err(err, errlen, GW_EINVAL, "%s: producer: %s", cfg->path, es);
+        return NULL;
+    }
+    return rk;
+}
+
+int gw_cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"brokers", required_argument, NULL, 'b'},
+        {"print", no_argument, NULL, 'p'},        {"feed", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *cfg_path = NULL, *brokers_opt = NULL, *feed = NULL;
+    int print = 0;
+    optind = 1;
+    int o;
+    while ((o = getopt_long(argc, argv, "c:b:pf:h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c': cfg_path = optarg; break;
+        case 'b': brokers_opt = optarg; break;
+        case 'p': print = 1; break;
+        case 'f': feed = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "geowire run: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (feed && access(feed, R_OK) != 0) {
+        fprintf(stderr, "geowire run: --feed %s: %s\n", feed, strerror(errno));
+        return 2;
+    }
+
+    char err[GW_ERRLEN];
+    char *found = NULL;
+    if (!cfg_path) {
+        found = gw_config_find(err, sizeof err);
+        if (!found) {
+            fprintf(stderr, "geowire run: no configuration: %s\n", err);
+            return 2;
+        }
+        cfg_path = found;
+    }
+    daemon_t dm;
+    memset(&dm, 0, sizeof dm);
+    dm.print = print;
+    dm.cfg = gw_config_load(cfg_path, err, sizeof err);
+    free(found);
+    if (!dm.cfg) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    gw_log_setup(dm.cfg->log.level, dm.cfg->log.format);
+    gw_signals_install();
+
+    int rc = 1;
+    gw_embedded_t *emb = NULL;
+    const char *brokers = brokers_opt ? brokers_opt : dm.cfg->kafka.brokers;
+    int64_t t_start = mono_ms();
+
+    dm.pipe = gw_pipeline_new(dm.cfg, err, sizeof err);
+    if (!dm.pipe) {
+        gw_log(GW_LOG_ERROR, "daemon", err, (const char *)NULL);
+        rc = 2;
+        goto out;
+    }
+    dm.track = gw_delivery_new(item_free);
+    if (!dm.track) { gw_log(GW_LOG_ERROR, "daemon", "out of memory", (const char *)NULL); goto out; }
+
+    if (!strcmp(brokers, "embedded")) {
+        const char *topics[] = {dm.cfg->topics.input, dm.cfg->topics.output, dm.cfg->topics.alerts,
+                                dm.cfg->topics.dead_letter, dm.cfg->topics.aggregates};
+        emb = gw_embedded_start(1, topics, 5, dm.cfg->kafka.embedded_partitions, err, sizeof err);
+        if (!emb) { gw_log(GW_LOG_ERROR, "daemon", err, (const char *)NULL); goto out; }
+        brokers = gw_embedded_bootstraps(emb);
+        char msg[256];
+        snprintf(msg, sizeof msg, "embedded broker listening on %s", brokers);
+        gw_log(GW_LOG_INFO, "daemon", msg, "brokers", brokers, (const char *)NULL);
+    }
+
+    dm.producer = make_producer(&dm, brokers, err, sizeof err);
+    if (!dm.producer) {
+        gw_log(GW_LOG_ERROR, "daemon", err, (const char *)NULL);
+        rc = 2;
+        goto out;
+    }
+    {
+        const char *need[] = {dm.cfg->topics.output, dm.cfg->topics.alerts, dm.cfg->topics.dead_letter};
+        if (gw_kafka_check_topics(dm.producer, need, 3, TOPIC_CHECK_TIMEOUT_MS, err, sizeof err)) {
+            gw_log(GW_LOG_ERROR, "daemon", err, "brokers", brokers, (const char *)NULL);
+            goto out;
+        }
+    }
+    dm.consumer = make_consumer(&dm, brokers, err, sizeof err);
+    if (!dm.consumer) {
+        gw_log(GW_LOG_ERROR, "daemon", err, (const char *)NULL);
+        rc = 2;
+        goto out;
+    }
+    {
+        rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(sub, dm.cfg->topics.input, RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t se = rd_kafka_subscribe(dm.consumer, sub);
+        rd_kafka_topic_partition_list_destroy(sub);
+        if (se) {
+            gw_log(GW_LOG_ERROR, "daemon", "subscribe failed", "error", rd_kafka_err2str(se),
+                   (const char *)NULL);
+            goto out;
+        }
+    }
+    if (print) setvbuf(stdout, NULL, _IOLBF, 0);
+    if (feed && feed_file(&dm, feed) != 0) { rc = 2; goto out; }
+    gw_log(GW_LOG_INFO, "daemon", "running", "input", dm.cfg->topics.input, "output",
+           dm.cfg->topics.output, "group", dm.cfg->kafka.group_id, "dict_version",
+           gw_pipeline_dict_version(dm.pipe), (const char *)NULL);
+
+    /* One message at a time: 2.0.2's batch consume mis-stores offsets
+     * around pause/resume, which backpressure uses. */
+    while (!gw_signals_stop_requested()) {
+        handle_failed(&dm);
+        store_offsets(&dm);
+        backpressure(&dm);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(dm.consumer, 100);
+        if (m) {
+            handle_message(&dm, m);
+            rd_kafka_message_destroy(m);
+        }
+        rd_kafka_poll(dm.producer, 0);
+    }
+
+    /* Shutdown: stop consuming, let every record land, store, commit, close;
+     * bounded by the watchdog (see watchdog_main for the exit code). */
+    {
+        int sig = gw_signals_last();
+        gw_log(dm.fatal ? GW_LOG_ERROR : GW_LOG_INFO, "daemon", dm.fatal ? dm.fatal_msg : "stopping",
+               "signal", sig == 15 ? "SIGTERM" : sig == 2 ? "SIGINT" : "none", (const char *)NULL);
+        watchdog_t w;
+        pthread_mutex_init(&w.mu, NULL);
+        pthread_cond_init(&w.cv, NULL);
+        w.done = 0;
+        w.timeout_ms = dm.cfg->kafka.shutdown_timeout_ms > 0 ? dm.cfg->kafka.shutdown_timeout_ms : 30000;
+        atomic_init(&w.committed, 0);
+        pthread_t th;
+        int have_wd = pthread_create(&th, NULL, watchdog_main, &w) == 0;
+
+        /* Leave a little of the budget for close and destroy. */
+        int drained = drain(&dm, mono_ms() + w.timeout_ms * 3 / 4);
+        store_offsets(&dm);
+        rd_kafka_resp_err_t ce = rd_kafka_commit(dm.consumer, NULL, 0);
+        int committed = drained && !dm.fatal && (!ce || ce == RD_KAFKA_RESP_ERR__NO_OFFSET);
+        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            gw_log(GW_LOG_ERROR, "daemon", "final commit failed", "error", rd_kafka_err2str(ce),
+                   (const char *)NULL);
+        if (!drained && !dm.fatal) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", gw_delivery_in_flight(dm.track));
+            gw_log(GW_LOG_ERROR, "daemon", "records still in flight at shutdown; their inputs will be "
+                   "consumed again", "items", n, (const char *)NULL);
+        }
+        atomic_store(&w.committed, committed);
+        rd_kafka_consumer_close(dm.consumer);
+        rd_kafka_destroy(dm.consumer);
+        dm.consumer = NULL;
+        rd_kafka_flush(dm.producer, 1000);
+        rd_kafka_destroy(dm.producer);
+        dm.producer = NULL;
+
+        if (have_wd) {
+            pthread_mutex_lock(&w.mu);
+            w.done = 1;
+            pthread_cond_signal(&w.cv);
+            pthread_mutex_unlock(&w.mu);
+            pthread_join(th, NULL);
+        }
+        pthread_cond_destroy(&w.cv);
+        pthread_mutex_destroy(&w.mu);
+
+        double secs = (double)(mono_ms() - t_start) / 1000.0;
+        char a[32], b[32], d[32], r[32], rate[32];
+        snprintf(a, sizeof a, "%" PRIu64, dm.n_items);
+        snprintf(b, sizeof b, "%" PRIu64, dm.n_records);
+        snprintf(d, sizeof d, "%" PRIu64, dm.n_dlq);
+        snprintf(r, sizeof r, "%" PRIu64, dm.n_retries);
+        snprintf(rate, sizeof rate, "%.0f", secs > 0 ? (double)dm.n_items / secs : 0.0);
+        gw_log(GW_LOG_INFO, "daemon", "stopped", "items", a, "records_delivered", b, "dead_letters", d,
+               "retries", r, "items_per_s_overall", rate, "committed", committed ? "true" : "false",
+               (const char *)NULL);
+        rc = dm.fatal ? 1 : committed ? 0 : 1;
+    }
+
+out:
+    if (dm.consumer) { rd_kafka_consumer_close(dm.consumer); rd_kafka_destroy(dm.consumer); }
+    if (dm.producer) { rd_kafka_flush(dm.producer, 1000); rd_kafka_destroy(dm.producer); }
+    while (dm.failed_head) {
+        failed_t *f = dm.failed_head;
+        dm.failed_head = f->next;
+        if (f->hdrs) rd_kafka_headers_destroy(f->hdrs);
+        free(f->rec);
+        free(f->payload);
+        free(f->key);
+        free(f);
+    }
+    gw_delivery_free(dm.track);
+    gw_pipeline_free(dm.pipe);
+    gw_embedded_stop(emb);
+    gw_config_free(dm.cfg);
+    fflush(stdout);
+    return rc;
+}
