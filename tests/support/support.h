@@ -1,0 +1,85 @@
+/*
+ * support.h - helpers for the integration tests: spawn geowire as a real
+ * process, host a mock cluster in the test, produce and consume with
+ * librdkafka. Every wait is bounded.
+ */
+#ifndef GW_TEST_SUPPORT_H
+#define GW_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "geowire/kafka.h"
+
+/* --- processes --- */
+typedef struct {
+    pid_t pid;
+    int out_fd;          /* child's stdout (read end), non-blocking */
+    char *out;           /* everything read from stdout so far, NUL-terminated */
+    size_t out_len, out_cap;
+    char errlog[256];    /* child's stderr goes to this file */
+    int status;          /* raw wait status once reaped */
+    int reaped;
+} gwt_proc_t;
+
+/* The sanitized binary (build/san/geowire, or $GEOWIRE_BIN). */
+const char *gwt_bin(void);
+
+/* Starts argv[0] with `env` ("K=V", NULL-terminated, may be NULL) added to
+ * the environment; stdout is piped, stderr goes to a temp file. 0 on success. */
+int gwt_spawn(gwt_proc_t *p, char *const argv[], char *const env[]);
+/* Reads stdout until it holds a full line; copies the first line. 0 or -1 on timeout. */
+int gwt_first_line(gwt_proc_t *p, char *line, size_t n, int timeout_ms);
+/* Drains whatever the child wrote to stdout so far. */
+void gwt_read_out(gwt_proc_t *p);
+/* Waits for the exit: returns the exit code, 128+signal if killed by a
+ * signal, or -1 on timeout (the child is then SIGKILLed and reaped). */
+int gwt_wait(gwt_proc_t *p, int timeout_ms);
+void gwt_signal(gwt_proc_t *p, int sig);
+/* 1 once the child's stderr contains `needle` (bounded wait), else 0. */
+int gwt_wait_log(gwt_proc_t *p, const char *needle, int timeout_ms);
+/* The child's stderr so far (malloc'd, caller frees). */
+char *gwt_errlog(const gwt_proc_t *p);
+/* Kills if still running, reaps, frees buffers, removes the log file
+ * unless $GWT_KEEP_LOGS is set. */
+void gwt_proc_free(gwt_proc_t *p);
+
+/* --- cluster in the test process --- */
+/* The five default topics with `partitions` each on a 1-broker mock. */
+gw_embedded_t *gwt_cluster(int partitions);
+
+/* --- clients --- */
+/* Produces payloads (no key) to `topic`, flushes (bounded). 0 when all delivered. */
+int gwt_produce(const char *brokers, const char *topic, char *const *payloads,
+                const size_t *lens, size_t n);
+
+typedef struct {
+    char *payload; size_t len;
+    char *key; size_t key_len;       /* key NULL when absent */
+    int32_t partition; int64_t offset;
+    char *hnames[16], *hvalues[16];  /* headers, NUL-terminated copies */
+    int n_headers;
+} gwt_msg_t;
+
+typedef struct { gwt_msg_t *m; size_t n, cap; } gwt_msgs_t;
+
+/* Reads `topic` from the beginning of every partition (no group) until
+ * `want` messages arrived plus `linger_ms` more, or timeout_ms passed.
+ * Returns the number read. */
+size_t gwt_consume(const char *brokers, const char *topic, size_t want, int linger_ms,
+                   int timeout_ms, gwt_msgs_t *out);
+const char *gwt_header(const gwt_msg_t *m, const char *name);
+void gwt_msgs_free(gwt_msgs_t *ms);
+
+/* Sum of the high watermarks of `topic` (records on the log), -1 on error. */
+int64_t gwt_topic_count(const char *brokers, const char *topic);
+/* Sum of the offsets `group` committed on `topic` (partitions 0..n-1;
+ * a partition without commit counts 0), -1 on error. */
+int64_t gwt_committed_sum(const char *brokers, const char *group, const char *topic, int partitions);
+
+/* Milliseconds, monotonic. */
+int64_t gwt_now(void);
+void gwt_sleep_ms(int ms);
+
+#endif
