@@ -222,6 +222,15 @@ Test(tagging, un_security_council) {
     json_decref(r);
 }
 
+/* domain-notes section 3: the UN is IGOUNO in CAMEO, not IGO + a generic IGO agent code */
+Test(tagging, un_security_council_cameo) {
+    json_t *r = tag("UN Security Council meets", "The UN Security Council met on Tuesday.", "2025-02-07");
+    json_t *un = actor(r, "org:un_security_council");
+    cr_assert_not_null(un);
+    cr_assert_str_eq(str_at(un, "cameo"), "IGOUNO");
+    json_decref(r);
+}
+
 /* ---- 2. Transliterations -------------------------------------------------- */
 
 Test(tagging, shoigu_spellings) {
