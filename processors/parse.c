@@ -174,7 +174,7 @@ static int parse_json(gw_record_t *r, const char *p, size_t n) {
     if (json_depth_exceeds(p, n, r->max_json_depth))
         return gw_record_reject(r, GW_REASON_INVALID_JSON, "JSON nested deeper than %d levels", r->max_json_depth);
     json_error_t jerr;
-    json_t *root = json_loadb(p, n, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(p, n, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root)
         return gw_record_reject(r, GW_REASON_INVALID_JSON, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
     int rc = GW_OK;

@@ -125,7 +125,9 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     } else {
         gw_buf_append(b, "null", 4);
     }
-    /* CAMEO-style composite code: country (or IGO) then agent code. */
+    /* CAMEO-style composite code: the country then the agent code; a body
+     * of no country is rooted at IGO (UN bodies: IGO + UNO). */
+    if (country < 0 && code && strcmp(code, "IGO") == 0) code = NULL;
     gw_buf_printf(b, ",\"cameo\":\"%s%s\"", country >= 0 ? d->countries[country].code : "IGO", code ? code : "");
     gw_buf_printf(b, ",\"match\":\"%s\",\"confidence\":%.2f,\"mentions\":%d,\"salience\":%.3f,\"spans\":",
                   how_names[h->how], how_confidence[h->how], h->mentions, h->salience);
