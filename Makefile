@@ -26,7 +26,7 @@ all: build/geowire
 help:
 	@echo "make            build build/geowire"
 	@echo "make run        install what is missing, build, run on the embedded broker over the sample feed"
-	@echo "make test       unit + integration tests (ASan+UBSan) and record schema checks"
+	@echo "make test       unit + integration tests (ASan+UBSan); every record checked against the schema"
 	@echo "make eval       precision/recall of countries, people, themes on tests/eval"
 
 deps:
@@ -59,8 +59,11 @@ build/san/tests/%: tests/integration/%.c $(SOBJ)
 run: deps build/geowire
 	build/geowire run -c config/geowire.yaml --print --feed config/sample-feed.jsonl
 
+# Every record the unit tests produce is also validated against the schema.
 test: deps build/geowire build/san/geowire $(UNIT_BIN) $(INTEG_BIN)
-	@scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@rm -f build/test-records.jsonl
+	@GW_RECORD_DUMP=$(CURDIR)/build/test-records.jsonl scripts/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+	@python3 tools/validate-records.py build/test-records.jsonl
 
 unit: build/san/geowire $(UNIT_BIN)
 	@scripts/run-tests.sh $(UNIT_BIN)

@@ -3,6 +3,7 @@
  * test time so the fixture and the test cannot drift apart; and the
  * serialiser's promise that the same item gives the same bytes. */
 #include <criterion/criterion.h>
+#include "support/record_dump.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,18 +54,6 @@ static char *slurp(const char *path, size_t *len) {
     return buf;
 }
 
-/* With GW_RECORD_DUMP=FILE set, every record a test produces is appended
- * to FILE (one per line) so tools/validate-records.py can check them all
- * against schema/record.schema.json. */
-static void dump_record(const char *rec, size_t len) {
-    const char *path = getenv("GW_RECORD_DUMP");
-    if (!path || !*path) return;
-    FILE *f = fopen(path, "a");
-    cr_assert_not_null(f, "cannot append to %s", path);
-    fwrite(rec, 1, len, f);
-    fputc('\n', f);
-    fclose(f);
-}
 
 /* Runs a payload; returns the record bytes (malloc'd) and asserts success. */
 static char *process(const char *payload, size_t len, size_t *out_len) {
@@ -72,7 +61,7 @@ static char *process(const char *payload, size_t len, size_t *out_len) {
     gw_result_t res;
     cr_assert_eq(gw_pipeline_process(P, payload, len, &meta, &res), GW_OK);
     cr_assert_eq(res.reason, GW_REASON_NONE, "rejected (%s): %s", gw_reason_name(res.reason), res.message);
-    dump_record(res.record, res.record_len);
+    gw_test_dump_record(res.record, res.record_len);
     char *rec = res.record;
     *out_len = res.record_len;
     res.record = NULL;

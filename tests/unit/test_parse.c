@@ -2,6 +2,7 @@
  * the shipped config: every dead-letter reason, plain-text items, ids,
  * published_at forms, UTF-8 repair, lang, and record_too_large. */
 #include <criterion/criterion.h>
+#include "support/record_dump.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,23 +33,11 @@ static void teardown(void) {
 }
 TestSuite(parse, .init = setup, .fini = teardown);
 
-/* With GW_RECORD_DUMP=FILE set, every record a test produces is appended
- * to FILE (one per line) so tools/validate-records.py can check them all
- * against schema/record.schema.json. */
-static void dump_record(const char *rec, size_t len) {
-    const char *path = getenv("GW_RECORD_DUMP");
-    if (!path || !*path) return;
-    FILE *f = fopen(path, "a");
-    cr_assert_not_null(f, "cannot append to %s", path);
-    fwrite(rec, 1, len, f);
-    fputc('\n', f);
-    fclose(f);
-}
 
 static void run_on(gw_pipeline_t *p, const char *payload, size_t len, int64_t ingest_ms, gw_result_t *res) {
     gw_input_meta_t meta = {.ingest_ms = ingest_ms};
     cr_assert_eq(gw_pipeline_process(p, payload, len, &meta, res), GW_OK);
-    if (res->record) dump_record(res->record, res->record_len);
+    if (res->record) gw_test_dump_record(res->record, res->record_len);
 }
 
 /* Expects a dead-letter verdict with the given reason. */

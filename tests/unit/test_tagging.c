@@ -4,6 +4,7 @@
  * spans checked: valid UTF-8 byte offsets into the original field, and for
  * theme evidence the term equal to the bytes it points at. */
 #include <criterion/criterion.h>
+#include "support/record_dump.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +32,6 @@ static void teardown(void) {
 }
 TestSuite(tagging, .init = setup, .fini = teardown);
 
-/* With GW_RECORD_DUMP=FILE set, every record a test produces is appended
- * to FILE (one per line) so tools/validate-records.py can check them all
- * against schema/record.schema.json. */
-static void dump_record(const char *rec, size_t len) {
-    const char *path = getenv("GW_RECORD_DUMP");
-    if (!path || !*path) return;
-    FILE *f = fopen(path, "a");
-    cr_assert_not_null(f, "cannot append to %s", path);
-    fwrite(rec, 1, len, f);
-    fputc('\n', f);
-    fclose(f);
-}
 
 /* The fields of the item being checked, as the test wrote them. */
 static const char *cur_title, *cur_body;
@@ -119,7 +108,7 @@ static json_t *tag(const char *title, const char *body, const char *date) {
     cr_assert_eq(gw_pipeline_process(P, payload, strlen(payload), &meta, &res), GW_OK);
     free(payload);
     cr_assert_eq(res.reason, GW_REASON_NONE, "rejected (%s): %s", gw_reason_name(res.reason), res.message);
-    dump_record(res.record, res.record_len);
+    gw_test_dump_record(res.record, res.record_len);
     json_error_t jerr;
     json_t *rec = json_loadb(res.record, res.record_len, 0, &jerr);
     cr_assert_not_null(rec, "record is not JSON: %s", jerr.text);
