@@ -262,7 +262,8 @@ def main(argv):
             if t != "igo" and og.get("country") not in codes:
                 err(gfile, f"{oid}: unknown or missing country {og.get('country')!r}")
             if og.get("code") not in ("GOV", "MIL", "LEG", "JUD", "COP", "SPY", "OPP", "PTY",
-                                      "MED", "BUS", "ELI", "IGO", "NGO", "REB", "CVL"):
+                                      "MED", "BUS", "ELI", "IGO", "NGO", "REB", "CVL") \
+                    and not (t == "igo" and og.get("code") == "UNO"):  # the UN system: IGOUNO
                 err(gfile, f"{oid}: bad CAMEO code {og.get('code')!r}")
             for text, flags in terms(gfile, f"{oid}.names", og.get("names")):
                 if text.casefold() == "security council":
