@@ -364,8 +364,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             rd_kafka_assign(rk, parts);
         }
-        /* Under backpressure new partitions start paused too. */
+        /* Under backpressure new partitions start paused too. Otherwise
+         * resume them explicitly: 2.0.2 keeps a partition's pause flag across
+         * a lost/revoke + reassign, so a partition lost while paused would
+         * come back paused and never be consumed (seen in the broker-outage
+         * test). */
         if (dm->paused) rd_kafka_pause_partitions(rk, parts);
+        else rd_kafka_resume_partitions(rk, parts);
         return;
     }
 

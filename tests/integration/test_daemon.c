@@ -270,8 +270,12 @@ Test(daemon, broker_down_mid_stream_loses_nothing, .timeout = 120)
     gwt_proc_t d;
     spawn_daemon(&d, b, "g-down");
     cr_assert(wait_count(b, "news.enriched", 20, 30000));
+    /* Longer than session.timeout.ms (6 s): the group loses the partitions
+     * while they are paused, and the daemon must resume them when they come
+     * back; records in flight time out (message.timeout.ms 10 s) and are
+     * produced again. */
     rd_kafka_mock_broker_set_down(gw_embedded_cluster(e), 1);
-    gwt_sleep_ms(4000);
+    gwt_sleep_ms(7000);
     rd_kafka_mock_broker_set_up(gw_embedded_cluster(e), 1);
     cr_assert_eq(gwt_produce(b, "news.raw", items + N / 2, NULL, N / 2), 0);
 
