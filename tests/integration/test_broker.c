@@ -76,3 +76,15 @@ Test(broker, bad_options_exit_2)
     cr_assert_eq(gwt_wait(&p, 10000), 2);
     gwt_proc_free(&p);
 }
+
+Test(broker, embedded_listeners_get_tcp_nodelay)
+{
+    const char *topics[] = {"t"};
+    char err[256];
+    gw_embedded_t *e = gw_embedded_start(1, topics, 1, 1, err, sizeof err);
+    cr_assert_not_null(e, "%s", err);
+    /* One broker, one listening socket found by its port. */
+    cr_assert_eq(gw_kafka_nodelay_listeners(gw_embedded_bootstraps(e)), 1);
+    cr_assert_eq(gw_kafka_nodelay_listeners("127.0.0.1:1"), 0);
+    gw_embedded_stop(e);
+}

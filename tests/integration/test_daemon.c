@@ -455,3 +455,85 @@ Test(daemon, usage_errors_exit_2)
     cr_assert_eq(gwt_wait(&d, 10000), 2);
     gwt_proc_free(&d);
 }
+
+/* A copy of the test config in /tmp with absolute dictionary paths and
+ * `extra` inserted under kafka.consumer. Returns the path (static). */
+static const char *config_with(const char *extra)
+{
+    static char path[] = "/tmp/gwt-conf-XXXXXX.yaml";
+    strcpy(path, "/tmp/gwt-conf-XXXXXX.yaml");
+    int fd = mkstemps(path, 5);
+    FILE *in = fopen(CONFIG, "r");
+    FILE *out = fdopen(fd, "w");
+    char cwd[1024], line[1024];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    while (fgets(line, sizeof line, in)) {
+        char *d = strstr(line, "../../config/");
+        if (d) {
+            fprintf(out, "%.*s%s/config/%s", (int)(d - line), line, cwd, d + 13);
+            continue;
+        }
+        fputs(line, out);
+        if (!strncmp(line, "  consumer:", 11)) fprintf(out, "%s\n", extra);
+    }
+    fclose(in);
+    fclose(out);
+    return path;
+}
+
+Test(daemon, bad_passthrough_property_names_file_and_key_hides_secrets, .timeout = 30)
+{
+    gw_embedded_t *e = gwt_cluster(1);
+    const char *b = gw_embedded_bootstraps(e);
+    const char *conf = config_with("    no.such.property: 12");
+    char *argv[] = {(char *)gwt_bin(), "run", "-c", (char *)conf, "--brokers", (char *)b, NULL};
+    gwt_proc_t d;
+    gwt_spawn(&d, argv, NULL);
+    cr_assert_eq(gwt_wait(&d, 20000), 2);
+    char *log = gwt_errlog(&d);
+    char want[512];
+    snprintf(want, sizeof want, "%s: kafka.consumer.no.such.property: ", conf);
+    cr_assert(strstr(log, want), "log: %s", log);
+    free(log);
+    gwt_proc_free(&d);
+    unlink(conf);
+
+    /* A value from the environment is secret: its text never appears. */
+    char *env[] = {"GW_TEST_SESSION_MS=hunter2-not-a-number", NULL};
+    char *argv2[] = {(char *)gwt_bin(), "run", "-c", CONFIG, "--brokers", (char *)b, NULL};
+    gwt_spawn(&d, argv2, env);
+    cr_assert_eq(gwt_wait(&d, 20000), 2);
+    log = gwt_errlog(&d);
+    cr_assert(strstr(log, "kafka.consumer.session.timeout.ms: invalid value (secret, not shown)"), "log: %s", log);
+    cr_assert_null(strstr(log, "hunter2"), "secret leaked: %s", log);
+    free(log);
+    gwt_proc_free(&d);
+    gw_embedded_stop(e);
+}
+
+Test(daemon, refused_dead_letter_stops_without_committing_it, .timeout = 60)
+{
+    enum { N = 50 };
+    gw_embedded_t *e = gwt_cluster(1);
+    const char *b = gw_embedded_bootstraps(e);
+    char **items = make_items("x", N);
+    cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N), 0);
+    /* Every Produce request is refused: enriched records, then their
+     * dead-letter replacements. */
+    rd_kafka_resp_err_t errs[64];
+    for (int i = 0; i < 64; i++) errs[i] = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
+    rd_kafka_mock_push_request_errors_array(gw_embedded_cluster(e), 0, 64, errs);
+    gwt_proc_t d;
+    spawn_daemon(&d, b, "g-dlqfail");
+    int rc = gwt_wait(&d, 40000);
+    char *log = gwt_errlog(&d);
+    cr_assert_eq(rc, 1, "exit %d; log: %s", rc, log);
+    cr_assert(strstr(log, "dead-letter record refused permanently"), "log: %s", log);
+    free(log);
+    rd_kafka_mock_clear_request_errors(gw_embedded_cluster(e), 0);
+    int64_t committed = gwt_committed_sum(b, "g-dlqfail", "news.raw", 1);
+    cr_assert(committed >= 0 && committed < N, "committed %lld of %d", (long long)committed, N);
+    gwt_proc_free(&d);
+    free_items(items, N);
+    gw_embedded_stop(e);
+}
