@@ -103,6 +103,31 @@ static void dump_log(gwt_proc_t *p)
     free(s);
 }
 
+/* A copy of the test config in /tmp with absolute dictionary paths and
+ * `extra` inserted under kafka.consumer. Returns the path (static). */
+static const char *config_with(const char *extra)
+{
+    static char path[] = "/tmp/gwt-conf-XXXXXX.yaml";
+    strcpy(path, "/tmp/gwt-conf-XXXXXX.yaml");
+    int fd = mkstemps(path, 5);
+    FILE *in = fopen(CONFIG, "r");
+    FILE *out = fdopen(fd, "w");
+    char cwd[1024], line[1024];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    while (fgets(line, sizeof line, in)) {
+        char *d = strstr(line, "../../config/");
+        if (d) {
+            fprintf(out, "%.*s%s/config/%s", (int)(d - line), line, cwd, d + 13);
+            continue;
+        }
+        fputs(line, out);
+        if (!strncmp(line, "  consumer:", 11)) fprintf(out, "%s\n", extra);
+    }
+    fclose(in);
+    fclose(out);
+    return path;
+}
+
 Test(daemon, items_in_records_out_with_provenance_then_sigterm_commits, .timeout = 90)
 {
     enum { N = 2000 };
@@ -456,31 +481,6 @@ Test(daemon, usage_errors_exit_2)
     gwt_proc_free(&d);
 }
 
-/* A copy of the test config in /tmp with absolute dictionary paths and
- * `extra` inserted under kafka.consumer. Returns the path (static). */
-static const char *config_with(const char *extra)
-{
-    static char path[] = "/tmp/gwt-conf-XXXXXX.yaml";
-    strcpy(path, "/tmp/gwt-conf-XXXXXX.yaml");
-    int fd = mkstemps(path, 5);
-    FILE *in = fopen(CONFIG, "r");
-    FILE *out = fdopen(fd, "w");
-    char cwd[1024], line[1024];
-    cr_assert_not_null(getcwd(cwd, sizeof cwd));
-    while (fgets(line, sizeof line, in)) {
-        char *d = strstr(line, "../../config/");
-        if (d) {
-            fprintf(out, "%.*s%s/config/%s", (int)(d - line), line, cwd, d + 13);
-            continue;
-        }
-        fputs(line, out);
-        if (!strncmp(line, "  consumer:", 11)) fprintf(out, "%s\n", extra);
-    }
-    fclose(in);
-    fclose(out);
-    return path;
-}
-
 Test(daemon, bad_passthrough_property_names_file_and_key_hides_secrets, .timeout = 30)
 {
     gw_embedded_t *e = gwt_cluster(1);
@@ -534,6 +534,52 @@ Test(daemon, refused_dead_letter_stops_without_committing_it, .timeout = 60)
     int64_t committed = gwt_committed_sum(b, "g-dlqfail", "news.raw", 1);
     cr_assert(committed >= 0 && committed < N, "committed %lld of %d", (long long)committed, N);
     gwt_proc_free(&d);
+    free_items(items, N);
+    gw_embedded_stop(e);
+}
+
+Test(daemon, second_member_joins_cooperative_rebalance_loses_nothing, .timeout = 120)
+{
+    enum { N = 3000 };
+    gw_embedded_t *e = gwt_cluster(PARTS);
+    const char *b = gw_embedded_bootstraps(e);
+    char **items = make_items("c", N);
+    cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N / 2), 0);
+    const char *conf = config_with("    partition.assignment.strategy: cooperative-sticky");
+    char *env[] = {"GEOWIRE_GROUP_ID=g-coop", NULL};
+    char *argv[] = {(char *)gwt_bin(), "run", "-c", (char *)conf, "--brokers", (char *)b, NULL};
+    gwt_proc_t d1, d2;
+    gwt_spawn(&d1, argv, env);
+    cr_assert(wait_count(b, "news.enriched", 100, 30000));
+    gwt_spawn(&d2, argv, env);
+    /* The second member gets partitions taken from the first (revoke ->
+     * drain, store, commit, incremental unassign). */
+    int shared = gwt_wait_log(&d2, "partitions assigned", 40000);
+    if (!shared) { dump_log(&d1); dump_log(&d2); }
+    cr_assert(shared, "the second member never got partitions");
+    cr_assert(gwt_wait_log(&d1, "partitions revoked", 5000));
+    cr_assert_eq(gwt_produce(b, "news.raw", items + N / 2, NULL, N - N / 2), 0);
+
+    size_t seen = 0;
+    int64_t end = gwt_now() + 40000;
+    while (gwt_now() < end && seen < N) {
+        if (wait_count(b, "news.enriched", N, 2000)) {
+            gwt_msgs_t out;
+            gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 200, 20000, &out);
+            seen = ids_seen(&out, "c", N);
+            gwt_msgs_free(&out);
+        }
+    }
+    if (seen != N) { dump_log(&d1); dump_log(&d2); }
+    cr_assert_eq(seen, N, "ids across the rebalance: %zu of %d", seen, N);
+    gwt_signal(&d2, SIGTERM);
+    cr_assert_eq(gwt_wait(&d2, 20000), 0);
+    gwt_signal(&d1, SIGTERM);
+    cr_assert_eq(gwt_wait(&d1, 30000), 0);
+    cr_assert_eq(gwt_committed_sum(b, "g-coop", "news.raw", PARTS), N);
+    gwt_proc_free(&d1);
+    gwt_proc_free(&d2);
+    unlink(conf);
     free_items(items, N);
     gw_embedded_stop(e);
 }
