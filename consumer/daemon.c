@@ -525,15 +525,16 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
         heap = gw_calloc(nrec, sizeof *heap);
         rv = heap;
     }
-    for (size_t i = 0; rv && i < nrec; i++) {
-        rv[i] = gw_calloc(1, sizeof(rec_t));
-        if (rv[i]) rv[i]->ctx = c;
-        else rv = NULL;
+    size_t made = 0;
+    while (rv && made < nrec) {
+        rv[made] = gw_calloc(1, sizeof(rec_t));
+        if (!rv[made]) break;
+        rv[made++]->ctx = c;
     }
-    if (!rv) {
+    if (!rv || made < nrec) {
         /* Registered but never produced: the item stays open, so its offset
          * is never stored; stop and let the next run redo it. */
-        for (size_t i = 0; heap && i < nrec; i++) free(heap[i]);
+        for (size_t i = 0; rv && i < made; i++) free(rv[i]);
         free(heap);
         gw_result_clear(&res);
         set_fatal(dm, "out of memory while producing");
