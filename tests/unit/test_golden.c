@@ -3,7 +3,7 @@
  * test time so the fixture and the test cannot drift apart; and the
  * serialiser's promise that the same item gives the same bytes. */
 #include <criterion/criterion.h>
-#include "support/record_dump.h"
+#include "support/shipped.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,23 +16,8 @@
 #define GOLDEN "tests/fixtures/golden-visit.json"
 #define EXPECTED "tests/fixtures/golden-visit.expected.json"
 
-static gw_config_t *cfg;
-static gw_pipeline_t *P;
 
-/* Criterion runs each test in its own process; the suite fixture builds the
- * one pipeline that process uses. */
-static void setup(void) {
-    char err[GW_ERRLEN] = "";
-    cfg = gw_config_load("config/geowire.yaml", err, sizeof err);
-    cr_assert_not_null(cfg, "config: %s", err);
-    P = gw_pipeline_new(cfg, err, sizeof err);
-    cr_assert_not_null(P, "pipeline: %s", err);
-}
-static void teardown(void) {
-    gw_pipeline_free(P);
-    gw_config_free(cfg);
-}
-TestSuite(golden, .init = setup, .fini = teardown);
+TestSuite(golden, .init = gw_test_pipeline_setup, .fini = gw_test_pipeline_teardown);
 
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -59,7 +44,7 @@ static char *slurp(const char *path, size_t *len) {
 static char *process(const char *payload, size_t len, size_t *out_len) {
     gw_input_meta_t meta = {.ingest_ms = 1767225600000LL};
     gw_result_t res;
-    cr_assert_eq(gw_pipeline_process(P, payload, len, &meta, &res), GW_OK);
+    cr_assert_eq(gw_pipeline_process(gw_test_pipeline, payload, len, &meta, &res), GW_OK);
     cr_assert_eq(res.reason, GW_REASON_NONE, "rejected (%s): %s", gw_reason_name(res.reason), res.message);
     gw_test_dump_record(res.record, res.record_len);
     char *rec = res.record;
@@ -201,7 +186,7 @@ Test(golden, deterministic_bytes) {
     /* and a different ingest time changes nothing when published_at is given */
     gw_input_meta_t meta = {.ingest_ms = 1700000000000LL};
     gw_result_t res;
-    cr_assert_eq(gw_pipeline_process(P, payload, len, &meta, &res), GW_OK);
+    cr_assert_eq(gw_pipeline_process(gw_test_pipeline, payload, len, &meta, &res), GW_OK);
     cr_assert_eq(res.record_len, l1);
     a = process(payload, len, &l2);
     cr_assert(memcmp(a, res.record, l1) == 0, "ingest time leaked into a record with published_at");
@@ -215,7 +200,7 @@ Test(golden, deterministic_with_fresh_pipeline) {
     char *payload = slurp(GOLDEN, &len);
     char *a = process(payload, len, &l1);
     char err[GW_ERRLEN] = "";
-    gw_pipeline_t *q = gw_pipeline_new(cfg, err, sizeof err);
+    gw_pipeline_t *q = gw_pipeline_new(gw_test_cfg, err, sizeof err);
     cr_assert_not_null(q, "%s", err);
     gw_input_meta_t meta = {.ingest_ms = 1767225600000LL};
     gw_result_t res;

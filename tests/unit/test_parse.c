@@ -2,7 +2,7 @@
  * the shipped config: every dead-letter reason, plain-text items, ids,
  * published_at forms, UTF-8 repair, lang, and record_too_large. */
 #include <criterion/criterion.h>
-#include "support/record_dump.h"
+#include "support/shipped.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,26 +12,11 @@
 #include "geowire/config.h"
 #include "geowire/pipeline.h"
 
-static gw_config_t *cfg;
-static gw_pipeline_t *P;
 
 #define INGEST_MS 1767270896000LL /* 2026-01-01T12:34:56Z */
 #define INGEST_STR "2026-01-01T12:34:56Z"
 
-/* Criterion runs each test in its own process; the suite fixture builds the
- * one pipeline that process uses. */
-static void setup(void) {
-    char err[GW_ERRLEN] = "";
-    cfg = gw_config_load("config/geowire.yaml", err, sizeof err);
-    cr_assert_not_null(cfg, "config: %s", err);
-    P = gw_pipeline_new(cfg, err, sizeof err);
-    cr_assert_not_null(P, "pipeline: %s", err);
-}
-static void teardown(void) {
-    gw_pipeline_free(P);
-    gw_config_free(cfg);
-}
-TestSuite(parse, .init = setup, .fini = teardown);
+TestSuite(parse, .init = gw_test_pipeline_setup, .fini = gw_test_pipeline_teardown);
 
 
 static void run_on(gw_pipeline_t *p, const char *payload, size_t len, int64_t ingest_ms, gw_result_t *res) {
@@ -43,7 +28,7 @@ static void run_on(gw_pipeline_t *p, const char *payload, size_t len, int64_t in
 /* Expects a dead-letter verdict with the given reason. */
 static void expect_reason(const char *payload, size_t len, gw_reason_t want, const char *what) {
     gw_result_t res;
-    run_on(P, payload, len, INGEST_MS, &res);
+    run_on(gw_test_pipeline, payload, len, INGEST_MS, &res);
     cr_assert_eq(res.reason, want, "%s: reason %s, expected %s (%s)", what, gw_reason_name(res.reason),
                  gw_reason_name(want), res.message);
     cr_assert_null(res.record, "%s: a rejected item has no record", what);
@@ -55,7 +40,7 @@ static void expect_reason(const char *payload, size_t len, gw_reason_t want, con
 /* Expects a record; returns it parsed (caller decrefs). */
 static json_t *accept_at(const char *payload, size_t len, int64_t ingest_ms) {
     gw_result_t res;
-    run_on(P, payload, len, ingest_ms, &res);
+    run_on(gw_test_pipeline, payload, len, ingest_ms, &res);
     cr_assert_eq(res.reason, GW_REASON_NONE, "rejected (%s): %s", gw_reason_name(res.reason), res.message);
     json_error_t jerr;
     json_t *r = json_loadb(res.record, res.record_len, 0, &jerr);
@@ -84,7 +69,7 @@ Test(parse, empty) {
 }
 
 Test(parse, too_large) {
-    size_t max = cfg->limits.max_item_bytes;
+    size_t max = gw_test_cfg->limits.max_item_bytes;
     char *big = malloc(max + 2);
     cr_assert_not_null(big);
     memcpy(big, "Headline\n", 9);
@@ -94,7 +79,7 @@ Test(parse, too_large) {
     /* exactly at the limit is allowed */
     for (size_t i = 9; i < max; i += 8) big[i] = ' ';
     gw_result_t res;
-    run_on(P, big, max, INGEST_MS, &res);
+    run_on(gw_test_pipeline, big, max, INGEST_MS, &res);
     cr_assert_neq(res.reason, GW_REASON_TOO_LARGE, "a payload of exactly max_item_bytes is not too large");
     gw_result_clear(&res);
     free(big);
@@ -135,7 +120,7 @@ Test(parse, invalid_json_deep_nesting) {
 }
 
 Test(parse, nesting_at_the_limit_is_fine) {
-    int max = cfg->limits.max_json_depth;
+    int max = gw_test_cfg->limits.max_json_depth;
     /* the item object is one level; an extra field nests max - 1 more */
     char *inner = nested((size_t)max - 1, "[", "", "]");
     size_t n = strlen(inner) + 64;
@@ -174,7 +159,7 @@ Test(parse, no_text) {
 Test(parse, no_text_keeps_the_id) {
     gw_result_t res;
     static const char p[] = "{\"id\": \"keep-me\"}";
-    run_on(P, p, sizeof p - 1, INGEST_MS, &res);
+    run_on(gw_test_pipeline, p, sizeof p - 1, INGEST_MS, &res);
     cr_assert_eq(res.reason, GW_REASON_NO_TEXT);
     cr_assert_not_null(res.id, "the item's id should travel with the dead letter");
     cr_assert_str_eq(res.id, "keep-me");
@@ -429,7 +414,7 @@ Test(parse, lang_detected_when_invalid_or_absent) {
 /* ---- record_too_large ------------------------------------------------------------ */
 
 Test(parse, record_too_large) {
-    gw_config_t small = *cfg; /* shallow: shares the strings, freed once with cfg */
+    gw_config_t small = *gw_test_cfg; /* shallow: shares the strings, freed once with gw_test_cfg */
     small.limits.max_record_bytes = 200;
     char err[GW_ERRLEN] = "";
     gw_pipeline_t *q = gw_pipeline_new(&small, err, sizeof err);
@@ -442,7 +427,7 @@ Test(parse, record_too_large) {
     cr_assert_str_eq(res.id, "big-1");
     gw_result_clear(&res);
     /* the same item fits the shipped limit */
-    run_on(P, p, sizeof p - 1, INGEST_MS, &res);
+    run_on(gw_test_pipeline, p, sizeof p - 1, INGEST_MS, &res);
     cr_assert_eq(res.reason, GW_REASON_NONE);
     cr_assert_gt(res.record_len, 200);
     gw_result_clear(&res);

@@ -4,7 +4,7 @@
  * spans checked: valid UTF-8 byte offsets into the original field, and for
  * theme evidence the term equal to the bytes it points at. */
 #include <criterion/criterion.h>
-#include "support/record_dump.h"
+#include "support/shipped.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +14,8 @@
 #include "geowire/config.h"
 #include "geowire/pipeline.h"
 
-static gw_config_t *cfg;
-static gw_pipeline_t *P;
 
-/* Criterion runs each test in its own process, so the suite fixture builds
- * the one pipeline that process uses. */
-static void setup(void) {
-    char err[GW_ERRLEN] = "";
-    cfg = gw_config_load("config/geowire.yaml", err, sizeof err);
-    cr_assert_not_null(cfg, "config: %s", err);
-    P = gw_pipeline_new(cfg, err, sizeof err);
-    cr_assert_not_null(P, "pipeline: %s", err);
-}
-static void teardown(void) {
-    gw_pipeline_free(P);
-    gw_config_free(cfg);
-}
-TestSuite(tagging, .init = setup, .fini = teardown);
+TestSuite(tagging, .init = gw_test_pipeline_setup, .fini = gw_test_pipeline_teardown);
 
 
 /* The fields of the item being checked, as the test wrote them. */
@@ -105,7 +90,7 @@ static json_t *tag(const char *title, const char *body, const char *date) {
     json_decref(item);
     gw_input_meta_t meta = {.ingest_ms = 1767225600000LL}; /* 2026-01-01 */
     gw_result_t res;
-    cr_assert_eq(gw_pipeline_process(P, payload, strlen(payload), &meta, &res), GW_OK);
+    cr_assert_eq(gw_pipeline_process(gw_test_pipeline, payload, strlen(payload), &meta, &res), GW_OK);
     free(payload);
     cr_assert_eq(res.reason, GW_REASON_NONE, "rejected (%s): %s", gw_reason_name(res.reason), res.message);
     gw_test_dump_record(res.record, res.record_len);
