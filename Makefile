@@ -77,8 +77,11 @@ bench: build/bench_match
 build/bench_match: bench/bench_match.c processors/text.c processors/match.c processors/common.c
 	$(CC) $(ALL_CFLAGS) -O2 -o $@ $^ $(LIBS)
 
+# The floors sit a little under today's figures: a dictionary change that
+# costs more than that fails CI.
 eval: build/geowire
-	python3 tools/eval.py --geowire build/geowire --set tests/eval/items.jsonl
+	python3 tools/eval.py --geowire build/geowire --set tests/eval/items.jsonl \
+	    --min-precision 0.95 --min-recall 0.95 --min-precision themes=0.85 --min-recall themes=0.85
 
 seed-check: build/geowire
 	python3 tools/seed-check.py --geowire build/geowire
