@@ -754,6 +754,10 @@ int gw_cmd_run(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
+    if (brokers_opt && !*brokers_opt) { /* embedded is never the silent default */
+        fprintf(stderr, "geowire run: --brokers needs a bootstrap list or 'embedded'\n");
+        return 2;
+    }
     if (optind < argc) {
         fprintf(stderr, "geowire run: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);

@@ -479,6 +479,11 @@ Test(daemon, usage_errors_exit_2)
     gwt_spawn(&d, argv2, NULL);
     cr_assert_eq(gwt_wait(&d, 10000), 2);
     gwt_proc_free(&d);
+    /* An empty broker list is an error, never the embedded broker. */
+    char *argv3[] = {(char *)gwt_bin(), "run", "--brokers", "", NULL};
+    gwt_spawn(&d, argv3, NULL);
+    cr_assert_eq(gwt_wait(&d, 10000), 2);
+    gwt_proc_free(&d);
 }
 
 Test(daemon, bad_passthrough_property_names_file_and_key_hides_secrets, .timeout = 30)
