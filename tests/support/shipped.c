@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 gw_config_t *gw_test_cfg;
 gw_pipeline_t *gw_test_pipeline;
@@ -32,4 +33,14 @@ void gw_test_dump_record(const char *rec, size_t len) {
     fwrite(rec, 1, len, f);
     fputc('\n', f);
     fclose(f);
+}
+
+json_t *gw_test_find_by(json_t *rec, const char *array, const char *key, const char *value) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(rec, array), i, e) {
+        const char *v = json_string_value(json_object_get(e, key));
+        if (v && !strcmp(v, value)) return e;
+    }
+    return NULL;
 }

@@ -7,6 +7,7 @@
 #define GEOWIRE_TEST_SHIPPED_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include "geowire/config.h"
 #include "geowire/pipeline.h"
 
@@ -23,5 +24,9 @@ void gw_test_pipeline_teardown(void);
 /* With GW_RECORD_DUMP=FILE set, appends the record to FILE (one per line)
  * for tools/validate-records.py. */
 void gw_test_dump_record(const char *rec, size_t len);
+
+/* The element of rec[array] whose string member `key` equals `value`, or
+ * NULL (borrowed reference). */
+json_t *gw_test_find_by(json_t *rec, const char *array, const char *key, const char *value);
 
 #endif

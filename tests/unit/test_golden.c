@@ -73,15 +73,6 @@ static json_t *expected(void) {
     return e;
 }
 
-static json_t *find_by(json_t *rec, const char *array, const char *key, const char *value) {
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(rec, array), i, e) {
-        const char *v = json_string_value(json_object_get(e, key));
-        if (v && !strcmp(v, value)) return e;
-    }
-    return NULL;
-}
 
 Test(golden, record_identity) {
     json_t *r = golden_record();
@@ -90,7 +81,7 @@ Test(golden, record_identity) {
     cr_assert_str_eq(json_string_value(json_object_get(r, "published_at")), "2025-03-10T09:15:00Z");
     cr_assert_str_eq(json_string_value(json_object_get(r, "date_basis")), "published_at");
     cr_assert_str_eq(json_string_value(json_object_get(r, "lang")), "en");
-    cr_assert_not_null(find_by(r, "langs", "lang", "ms"), "the Malay paragraph is not counted");
+    cr_assert_not_null(gw_test_find_by(r, "langs", "lang", "ms"), "the Malay paragraph is not counted");
     json_decref(r);
 }
 
@@ -101,10 +92,10 @@ Test(golden, countries) {
     json_t *want = json_object_get(e, "countries"), *absent = json_object_get(e, "countries_absent");
     cr_assert(json_array_size(want) > 0 && json_array_size(absent) > 0, "expected file lists no countries");
     json_array_foreach(want, i, c)
-        cr_expect_not_null(find_by(r, "countries", "code", json_string_value(c)), "country %s missing",
+        cr_expect_not_null(gw_test_find_by(r, "countries", "code", json_string_value(c)), "country %s missing",
                            json_string_value(c));
     json_array_foreach(absent, i, c)
-        cr_expect_null(find_by(r, "countries", "code", json_string_value(c)), "country %s must not be tagged",
+        cr_expect_null(gw_test_find_by(r, "countries", "code", json_string_value(c)), "country %s must not be tagged",
                        json_string_value(c));
     json_decref(r);
     json_decref(e);
@@ -117,7 +108,7 @@ Test(golden, people_and_roles) {
     json_t *people = json_object_get(e, "people");
     cr_assert(json_object_size(people) > 0, "expected file lists no people");
     json_object_foreach(people, id, want) {
-        json_t *a = find_by(r, "actors", "id", id);
+        json_t *a = gw_test_find_by(r, "actors", "id", id);
         cr_expect_not_null(a, "person %s missing", id);
         if (!a) continue;
         cr_expect_str_eq(json_string_value(json_object_get(a, "type")), "person", "%s", id);
@@ -126,7 +117,7 @@ Test(golden, people_and_roles) {
             json_t *got = json_object_get(a, "country");
             cr_expect(json_is_string(got) && !strcmp(json_string_value(got), country), "%s: country %s expected", id,
                       country);
-            cr_expect_not_null(find_by(r, "countries", "code", country), "%s: their country %s is not in countries",
+            cr_expect_not_null(gw_test_find_by(r, "countries", "code", country), "%s: their country %s is not in countries",
                                id, country);
         }
         const char *title = json_string_value(json_object_get(want, "role_title"));
@@ -148,9 +139,9 @@ Test(golden, themes) {
     json_t *want = json_object_get(e, "themes"), *absent = json_object_get(e, "themes_absent");
     cr_assert(json_array_size(want) > 0 && json_array_size(absent) > 0, "expected file lists no themes");
     json_array_foreach(want, i, t)
-        cr_expect_not_null(find_by(r, "themes", "id", json_string_value(t)), "theme %s missing", json_string_value(t));
+        cr_expect_not_null(gw_test_find_by(r, "themes", "id", json_string_value(t)), "theme %s missing", json_string_value(t));
     json_array_foreach(absent, i, t)
-        cr_expect_null(find_by(r, "themes", "id", json_string_value(t)), "theme %s must not fire", json_string_value(t));
+        cr_expect_null(gw_test_find_by(r, "themes", "id", json_string_value(t)), "theme %s must not fire", json_string_value(t));
     json_decref(r);
     json_decref(e);
 }

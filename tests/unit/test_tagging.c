@@ -104,18 +104,9 @@ static json_t *tag(const char *title, const char *body, const char *date) {
     return rec;
 }
 
-static json_t *find_by(json_t *rec, const char *array, const char *key, const char *value) {
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(rec, array), i, e) {
-        const char *v = json_string_value(json_object_get(e, key));
-        if (v && !strcmp(v, value)) return e;
-    }
-    return NULL;
-}
-static json_t *country(json_t *rec, const char *code) { return find_by(rec, "countries", "code", code); }
-static json_t *actor(json_t *rec, const char *id) { return find_by(rec, "actors", "id", id); }
-static json_t *bloc(json_t *rec, const char *code) { return find_by(rec, "blocs", "code", code); }
+static json_t *country(json_t *rec, const char *code) { return gw_test_find_by(rec, "countries", "code", code); }
+static json_t *actor(json_t *rec, const char *id) { return gw_test_find_by(rec, "actors", "id", id); }
+static json_t *bloc(json_t *rec, const char *code) { return gw_test_find_by(rec, "blocs", "code", code); }
 
 static int str_in(json_t *arr, const char *s) {
     size_t i;
