@@ -50,7 +50,7 @@ typedef struct {
     size_t key_len;
 } item_ctx_t;
 
-typedef enum { REC_ENRICHED, REC_ALERT, REC_DLQ } rec_kind_t;
+typedef enum { REC_ENRICHED, REC_ALERT, REC_AGGREGATE, REC_DLQ } rec_kind_t;
 
 /* One produced record: the opaque of its delivery report. */
 typedef struct {
@@ -145,6 +145,7 @@ static const char *rec_topic(const daemon_t *dm, rec_kind_t k)
     switch (k) {
     case REC_ENRICHED: return dm->cfg->topics.output;
     case REC_ALERT: return dm->cfg->topics.alerts;
+    case REC_AGGREGATE: return dm->cfg->topics.aggregates;
     default: return dm->cfg->topics.dead_letter;
     }
 }
@@ -266,7 +267,8 @@ static void handle_failed(daemon_t *dm)
         snprintf(off, sizeof off, "%" PRId64, c->offset);
         char part[16];
         snprintf(part, sizeof part, "%" PRId32, c->partition);
-        const char *what = rec->kind == REC_ENRICHED ? "enriched" : rec->kind == REC_ALERT ? "alert" : "dead-letter";
+        static const char *const kind_names[] = {"enriched", "alert", "aggregate", "dead-letter"};
+        const char *what = kind_names[rec->kind];
 
         if (!permanent(f->err)) {
             /* Retriable (timed out, broker gone, leader moved): the record
@@ -499,7 +501,7 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
         res.reason = GW_REASON_INTERNAL;
         snprintf(res.message, sizeof res.message, "processing failed: out of memory");
     }
-    unsigned count = res.reason == GW_REASON_NONE ? 1u + (unsigned)res.n_alerts : 1u;
+    unsigned count = 1u + (unsigned)res.n_emits;
 
     int r = gw_delivery_register(dm->track, c->topic, c->partition, c->offset, count, c, &c->item);
     if (r == GW_EINVAL) {
@@ -541,20 +543,20 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
         return;
     }
 
+    /* Keyed by the input key, else by the item id, so one item's records
+     * keep their order on one partition. */
+    const char *k = c->key ? c->key : res.id;
+    size_t kl = c->key ? c->key_len : (res.id ? strlen(res.id) : 0);
     if (res.reason != GW_REASON_NONE) {
         produce_dlq(dm, rv[0], res.reason, res.message);
     } else {
-        /* Keyed by the input key, else by the item id, so one item's
-         * records keep their order on one partition. */
-        const char *k = c->key ? c->key : res.id;
-        size_t kl = c->key ? c->key_len : (res.id ? strlen(res.id) : 0);
         rv[0]->kind = REC_ENRICHED;
         produce(dm, rv[0], res.record, res.record_len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
-        for (size_t i = 0; i < res.n_alerts; i++) {
-            rv[i + 1]->kind = REC_ALERT;
-            produce(dm, rv[i + 1], res.alerts[i], res.alert_lens[i], k, kl,
-                    make_headers(c, GW_REASON_NONE, NULL));
-        }
+    }
+    for (size_t i = 0; i < res.n_emits; i++) {
+        const gw_emit_t *e = &res.emits[i];
+        rv[i + 1]->kind = e->kind == GW_EMIT_AGGREGATE ? REC_AGGREGATE : REC_ALERT;
+        produce(dm, rv[i + 1], e->data, e->len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
     }
     free(heap);
     gw_result_clear(&res);
@@ -823,8 +825,9 @@ int gw_cmd_run(int argc, char **argv)
         goto out;
     }
     {
-        const char *need[] = {dm.cfg->topics.output, dm.cfg->topics.alerts, dm.cfg->topics.dead_letter};
-        if (gw_kafka_check_topics(dm.producer, need, 3, TOPIC_CHECK_TIMEOUT_MS, err, sizeof err)) {
+        const char *need[] = {dm.cfg->topics.output, dm.cfg->topics.alerts, dm.cfg->topics.dead_letter,
+                              dm.cfg->topics.aggregates};
+        if (gw_kafka_check_topics(dm.producer, need, 4, TOPIC_CHECK_TIMEOUT_MS, err, sizeof err)) {
             gw_log(GW_LOG_ERROR, "daemon", err, "brokers", brokers, (const char *)NULL);
             goto out;
         }

@@ -67,10 +67,25 @@ const char *gw_pipeline_dict_version(const gw_pipeline_t *p) { return p->dict->v
 void gw_result_clear(gw_result_t *res) {
     free(res->id);
     free(res->record);
-    for (size_t i = 0; i < res->n_alerts; i++) free(res->alerts[i]);
-    free(res->alerts);
-    free(res->alert_lens);
+    for (size_t i = 0; i < res->n_emits; i++) free(res->emits[i].data);
+    free(res->emits);
     memset(res, 0, sizeof(*res));
+}
+
+/* Emits travel with the result whatever its verdict: a stage may emit
+ * state that does not belong to this item alone (a closed aggregate window),
+ * and dropping it with a dead-lettered item would lose it. */
+static int take_emits(const gw_record_t *r, gw_result_t *res) {
+    if (!r->n_emits) return GW_OK;
+    if (!(res->emits = gw_calloc(r->n_emits, sizeof(*res->emits)))) return GW_ENOMEM;
+    for (size_t i = 0; i < r->n_emits; i++) {
+        gw_emit_t *e = &res->emits[i];
+        e->kind = r->emits[i].kind;
+        e->len = r->emits[i].len;
+        if (!(e->data = gw_strndup(r->emit_data.data + r->emits[i].off, e->len))) return GW_ENOMEM;
+        res->n_emits++;
+    }
+    return GW_OK;
 }
 
 int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
@@ -96,6 +111,7 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
 
     if (rc == GW_ENOMEM) gw_record_reject(r, GW_REASON_INTERNAL, "out of memory while processing the item");
     if (r->id && !(res->id = gw_strdup(r->id))) return GW_ENOMEM;
+    if (take_emits(r, res) != GW_OK) return GW_ENOMEM;
     res->reason = r->reason;
     if (r->reason != GW_REASON_NONE) {
         snprintf(res->message, sizeof(res->message), "%s", r->message);

@@ -12,6 +12,7 @@ void gw_record_init(gw_record_t *r) {
     for (int f = 0; f < GW_FIELDS; f++) gw_text_init(&r->text[f]);
     gw_buf_init(&r->warnings);
     gw_buf_init(&r->out);
+    gw_buf_init(&r->emit_data);
 }
 
 static void free_hits(gw_record_t *r) {
@@ -59,6 +60,8 @@ void gw_record_reset(gw_record_t *r) {
     r->reason = GW_REASON_NONE;
     r->message[0] = '\0';
     gw_buf_reset(&r->out);
+    r->n_emits = 0;
+    gw_buf_reset(&r->emit_data);
 }
 
 void gw_record_free(gw_record_t *r) {
@@ -66,6 +69,27 @@ void gw_record_free(gw_record_t *r) {
     for (int f = 0; f < GW_FIELDS; f++) gw_text_free(&r->text[f]);
     gw_buf_free(&r->warnings);
     gw_buf_free(&r->out);
+    gw_buf_free(&r->emit_data);
+    free(r->emits);
+    r->emits = NULL;
+    r->cap_emits = 0;
+}
+
+int gw_record_emit(gw_record_t *r, gw_emit_kind_t kind, const char *json, size_t len) {
+    if (r->n_emits == r->cap_emits) {
+        size_t cap = r->cap_emits ? r->cap_emits * 2 : 4;
+        void *n = gw_realloc(r->emits, cap * sizeof(*r->emits));
+        if (!n) return GW_ENOMEM;
+        r->emits = n;
+        r->cap_emits = cap;
+    }
+    size_t off = r->emit_data.len;
+    if (gw_buf_append(&r->emit_data, json, len) != GW_OK) return GW_ENOMEM;
+    r->emits[r->n_emits].kind = kind;
+    r->emits[r->n_emits].off = off;
+    r->emits[r->n_emits].len = len;
+    r->n_emits++;
+    return GW_OK;
 }
 
 void gw_json_str(gw_buf_t *b, const char *s, size_t len) {

@@ -39,15 +39,23 @@ typedef struct {
     int64_t ingest_ms;      /* message timestamp (or now): the fallback date */
 } gw_input_meta_t;
 
+/* A record a stage emits beside the enriched one, and the topic it goes to. */
+typedef enum { GW_EMIT_ALERT = 0, GW_EMIT_AGGREGATE } gw_emit_kind_t;
+
+typedef struct {
+    gw_emit_kind_t kind;
+    char *data;             /* JSON, no trailing newline, owned by the result */
+    size_t len;
+} gw_emit_t;
+
 typedef struct {
     gw_reason_t reason;     /* NONE: record is set; else dead-letter it */
     char message[256];      /* human reason when reason != NONE */
     char *id;               /* item id (may be set even on failure), owned */
     char *record;           /* enriched JSON (no trailing newline), owned */
     size_t record_len;
-    char **alerts;          /* alert-topic JSON records, owned */
-    size_t *alert_lens;
-    size_t n_alerts;
+    gw_emit_t *emits;       /* alert, retraction and aggregate records, owned */
+    size_t n_emits;
 } gw_result_t;
 
 /* Builds a pipeline from the config's dictionaries and rules. Returns NULL

@@ -93,6 +93,12 @@ typedef struct {
     gw_buf_t warnings;
     int n_warnings;
 
+    /* records for other topics (alerts, aggregates): JSON texts packed in
+     * emit_data, each located by an emit_ref */
+    struct { gw_emit_kind_t kind; size_t off, len; } *emits;
+    size_t n_emits, cap_emits;
+    gw_buf_t emit_data;
+
     /* outcome */
     gw_reason_t reason;
     char message[256];
@@ -105,6 +111,8 @@ void gw_record_free(gw_record_t *r);
 
 /* Adds a warning; detail is copied and JSON-escaped. */
 int gw_record_warn(gw_record_t *r, const char *code, const char *detail, size_t detail_len);
+/* Queues a record for another topic (json is copied). GW_ENOMEM on OOM. */
+int gw_record_emit(gw_record_t *r, gw_emit_kind_t kind, const char *json, size_t len);
 /* Marks the record for the dead-letter topic. Returns GW_EINVAL. */
 int gw_record_reject(gw_record_t *r, gw_reason_t reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
