@@ -649,13 +649,16 @@ static void *watchdog_main(void *arg)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: geowire run [-c FILE] [--brokers LIST] [--print] [--feed FILE]\n"
+            "usage: geowire run [-c FILE] [--brokers LIST] [--print] [--feed FILE] [-v|-q]\n"
             "  Consumes the input topic, tags each item and produces enriched records,\n"
             "  alerts and dead letters, until SIGTERM/SIGINT.\n"
             "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
             "  -b, --brokers LIST  bootstrap servers, or 'embedded' (overrides kafka.brokers)\n"
             "  -p, --print         also write each produced enriched and alert record to stdout\n"
             "  -f, --feed FILE     produce each line of FILE to the input topic at start\n"
+            "  -v, --verbose       one log level more than log.level (-vv: debug plus librdkafka's\n"
+            "                      debug contexts generic,broker,topic,cgrp,fetch,conf)\n"
+            "  -q, --quiet         one log level less than log.level (-qq: errors only)\n"
             "  -h, --help          this help\n");
 }
 
@@ -740,18 +743,21 @@ int gw_cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"brokers", required_argument, NULL, 'b'},
         {"print", no_argument, NULL, 'p'},        {"feed", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},        {NULL, 0, NULL, 0},
     };
     const char *cfg_path = NULL, *brokers_opt = NULL, *feed = NULL;
-    int print = 0;
+    int print = 0, verbosity = 0;
     optind = 1;
     int o;
-    while ((o = getopt_long(argc, argv, "c:b:pf:h", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:b:pf:hvq", opts, NULL)) != -1) {
         switch (o) {
         case 'c': cfg_path = optarg; break;
         case 'b': brokers_opt = optarg; break;
         case 'p': print = 1; break;
         case 'f': feed = optarg; break;
+        case 'v': verbosity++; break;
+        case 'q': verbosity--; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -791,6 +797,8 @@ int gw_cmd_run(int argc, char **argv)
         return 2;
     }
     gw_log_setup(dm.cfg->log.level, dm.cfg->log.format);
+    gw_log_verbosity(verbosity);
+    gw_kafka_register_secrets(dm.cfg);
     gw_signals_install();
 
     int rc = 1;
@@ -945,6 +953,7 @@ out:
     gw_pipeline_free(dm.pipe);
     gw_embedded_stop(emb);
     gw_config_free(dm.cfg);
+    gw_log_forget_secrets();
     fflush(stdout);
     return rc;
 }

@@ -40,12 +40,35 @@ int gw_kafka_conf_apply(rd_kafka_conf_t *conf, const gw_kv_t *kv, size_t n,
     return GW_OK;
 }
 
+/* librdkafka's `conf` debug context dumps every property it was given as
+ * "  key = value"; it masks its own sensitive properties, not a value that
+ * came from the environment under an ordinary name. Returns buf with the
+ * value replaced when the key is a registered secret, else line. */
+static const char *mask_conf_dump(const char *fac, const char *line, char *buf, size_t cap)
+{
+    if (strcmp(fac, "CONF")) return line;
+    const char *eq = strstr(line, " = ");
+    if (!eq) return line;
+    const char *k = eq;
+    while (k > line && k[-1] != ' ') k--;
+    char key[256];
+    size_t kl = (size_t)(eq - k);
+    if (!kl || kl >= sizeof key) return line;
+    memcpy(key, k, kl);
+    key[kl] = '\0';
+    if (!gw_log_secret_key(key)) return line;
+    snprintf(buf, cap, "%.*s = [secret]", (int)(eq - line), line);
+    return buf;
+}
+
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     gw_log_level_t l = level <= 3 ? GW_LOG_ERROR : level <= 4 ? GW_LOG_WARN
                      : level <= 6 ? GW_LOG_INFO : GW_LOG_DEBUG;
     if (!gw_log_enabled(l)) return;
-    gw_log(l, "rdkafka", buf, "fac", fac, "client", rk ? rd_kafka_name(rk) : "", (const char *)NULL);
+    char masked[1024];
+    gw_log(l, "rdkafka", mask_conf_dump(fac, buf, masked, sizeof masked), "facility", fac,
+           "client", rk ? rd_kafka_name(rk) : "", (const char *)NULL);
 }
 
 void gw_kafka_conf_logging(rd_kafka_conf_t *conf)
@@ -56,6 +79,17 @@ void gw_kafka_conf_logging(rd_kafka_conf_t *conf)
     const char *lvl = gw_log_enabled(GW_LOG_DEBUG) ? "7" : gw_log_enabled(GW_LOG_WARN) ? "4" : "3";
     char e[128];
     rd_kafka_conf_set(conf, "log_level", lvl, e, sizeof e);
+    const char *dbg = gw_log_rdkafka_debug();
+    if (dbg) rd_kafka_conf_set(conf, "debug", dbg, e, sizeof e);
+}
+
+void gw_kafka_register_secrets(const gw_config_t *cfg)
+{
+    const gw_kv_t *lists[] = {cfg->kafka.consumer, cfg->kafka.producer};
+    size_t ns[] = {cfg->kafka.n_consumer, cfg->kafka.n_producer};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < ns[l]; i++)
+            if (lists[l][i].secret) gw_log_secret(lists[l][i].key, lists[l][i].value);
 }
 
 struct gw_embedded {

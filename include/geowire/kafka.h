@@ -22,9 +22,15 @@ int gw_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
 int gw_kafka_conf_apply(rd_kafka_conf_t *conf, const gw_kv_t *kv, size_t n,
                         const char *file, const char *section, char *err, size_t errlen);
 
-/* Routes librdkafka's log lines through gw_log (component=rdkafka) and sets
- * its log_level from the logger's. */
+/* Routes librdkafka's log lines through gw_log (component=rdkafka, its
+ * facility in the `facility` field), sets its log_level from the logger's
+ * and its debug contexts from -vv. Property values dumped by the `conf`
+ * context are masked for keys registered as secret. */
 void gw_kafka_conf_logging(rd_kafka_conf_t *conf);
+
+/* Registers every secret passthrough value of the config with the logger
+ * (gw_log_secret). Call before creating any client. */
+void gw_kafka_register_secrets(const gw_config_t *cfg);
 
 /* The embedded broker: a mock cluster hosted by a dedicated dummy handle. */
 typedef struct gw_embedded gw_embedded_t;

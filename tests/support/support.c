@@ -355,3 +355,29 @@ int64_t gwt_committed_sum(const char *brokers, const char *group, const char *to
     rd_kafka_destroy(rk);
     return sum;
 }
+
+int gwt_config_write(char *path, size_t n, const char *const *edits)
+{
+    snprintf(path, n, "/tmp/gwt-conf-XXXXXX.yaml");
+    int fd = mkstemps(path, 5);
+    if (fd < 0) return -1;
+    FILE *in = fopen("tests/integration/geowire-test.yaml", "r");
+    FILE *out = fdopen(fd, "w");
+    char cwd[1024], line[1024];
+    if (!in || !out || !getcwd(cwd, sizeof cwd)) {
+        if (in) fclose(in);
+        if (out) fclose(out); else close(fd);
+        return -1;
+    }
+    while (fgets(line, sizeof line, in)) {
+        const char *rep = NULL;
+        for (size_t i = 0; edits && edits[i]; i += 2)
+            if (!strncmp(line, edits[i], strlen(edits[i]))) { rep = edits[i + 1]; break; }
+        if (rep) { fprintf(out, "%s\n", rep); continue; }
+        char *d = strstr(line, "../../config/");
+        if (d) fprintf(out, "%.*s%s/config/%s", (int)(d - line), line, cwd, d + 13);
+        else fputs(line, out);
+    }
+    fclose(in);
+    return fclose(out) == 0 ? 0 : -1;
+}

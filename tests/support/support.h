@@ -78,6 +78,14 @@ int64_t gwt_topic_count(const char *brokers, const char *topic);
  * a partition without commit counts 0), -1 on error. */
 int64_t gwt_committed_sum(const char *brokers, const char *group, const char *topic, int partitions);
 
+/* --- configs --- */
+/* Writes a copy of tests/integration/geowire-test.yaml to a new file under
+ * /tmp with absolute dictionary paths, each line that starts with
+ * edits[2i] replaced by edits[2i+1] (which may span several lines; put the
+ * anchor line back in it to insert rather than replace). `edits` ends with
+ * NULL. Copies the new path into `path` (n >= 32) and returns 0. */
+int gwt_config_write(char *path, size_t n, const char *const *edits);
+
 /* Milliseconds, monotonic. */
 int64_t gwt_now(void);
 void gwt_sleep_ms(int ms);
