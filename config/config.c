@@ -376,3 +376,51 @@ char *gw_config_find(char *err, size_t errlen) {
            GW_SYSCONFDIR "/geowire/geowire.yaml (use -c FILE)");
     return NULL;
 }
+
+/* Appends `key` to the comma-separated list in b. */
+static void note_key(gw_buf_t *b, const char *prefix, const char *key) {
+    if (b->len) gw_buf_append(b, ",", 1);
+    gw_buf_printf(b, "%s%s", prefix, key);
+}
+
+static int str_differs(const char *a, const char *b) {
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/* Property lists differ key by key, in either direction; values are
+ * compared, never copied out (they may be secrets). */
+static void diff_props(gw_buf_t *b, const char *prefix, const gw_kv_t *a, size_t na,
+                       const gw_kv_t *c, size_t nc) {
+    for (size_t i = 0; i < na; i++)
+        if (str_differs(a[i].value, gw_config_kv(c, nc, a[i].key))) note_key(b, prefix, a[i].key);
+    for (size_t i = 0; i < nc; i++)
+        if (!gw_config_kv(a, na, c[i].key)) note_key(b, prefix, c[i].key);
+}
+
+char *gw_config_restart_keys(const gw_config_t *a, const gw_config_t *c) {
+    gw_buf_t b;
+    gw_buf_init(&b);
+    struct { const char *key; const char *x, *y; } strs[] = {
+        {"kafka.brokers", a->kafka.brokers, c->kafka.brokers},
+        {"kafka.group_id", a->kafka.group_id, c->kafka.group_id},
+        {"topics.input", a->topics.input, c->topics.input},
+        {"topics.output", a->topics.output, c->topics.output},
+        {"topics.alerts", a->topics.alerts, c->topics.alerts},
+        {"topics.dead_letter", a->topics.dead_letter, c->topics.dead_letter},
+        {"topics.aggregates", a->topics.aggregates, c->topics.aggregates},
+    };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (str_differs(strs[i].x, strs[i].y)) note_key(&b, "", strs[i].key);
+    if (a->kafka.guarantee != c->kafka.guarantee) note_key(&b, "", "kafka.processing_guarantee");
+    if (a->kafka.embedded_partitions != c->kafka.embedded_partitions)
+        note_key(&b, "", "kafka.embedded_partitions");
+    if (a->kafka.shutdown_timeout_ms != c->kafka.shutdown_timeout_ms)
+        note_key(&b, "", "kafka.shutdown_timeout_ms");
+    diff_props(&b, "kafka.consumer.", a->kafka.consumer, a->kafka.n_consumer, c->kafka.consumer,
+               c->kafka.n_consumer);
+    diff_props(&b, "kafka.producer.", a->kafka.producer, a->kafka.n_producer, c->kafka.producer,
+               c->kafka.n_producer);
+    if (a->limits.max_in_flight != c->limits.max_in_flight) note_key(&b, "", "limits.max_in_flight");
+    if (b.oom) { gw_buf_free(&b); return NULL; }
+    return gw_buf_steal(&b, NULL);
+}

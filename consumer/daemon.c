@@ -22,6 +22,7 @@
 #include "geowire/kafka.h"
 #include "geowire/log.h"
 #include "geowire/pipeline.h"
+#include "geowire/reload.h"
 #include "geowire/signals.h"
 
 #include <errno.h>
@@ -868,6 +869,7 @@ int gw_cmd_run(int argc, char **argv)
     while (!gw_signals_stop_requested()) {
         handle_failed(&dm);
         store_offsets(&dm);
+        gw_reload_poll(dm.pipe, dm.cfg); /* between items: SIGHUP, POST /-/reload */
         if (backpressure(&dm)) continue;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(dm.consumer, 100);
         if (m) {

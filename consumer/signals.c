@@ -1,7 +1,9 @@
 /*
- * signals.c - SIGINT/SIGTERM as a stop request polled by the loops.
+ * signals.c - SIGINT/SIGTERM as a stop request, SIGHUP as a reload request,
+ * both polled by the loops.
  */
 #include "geowire/signals.h"
+#include "geowire/reload.h"
 
 #include <signal.h>
 #include <string.h>
@@ -15,6 +17,12 @@ static void on_signal(int sig)
     g_signo = sig;
 }
 
+static void on_hup(int sig)
+{
+    (void)sig;
+    gw_reload_request();
+}
+
 void gw_signals_install(void)
 {
     struct sigaction sa;
@@ -23,6 +31,8 @@ void gw_signals_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
     /* A closed stdout (`geowire run --print | head`) must not kill the
      * daemon before it commits. */
     signal(SIGPIPE, SIG_IGN);

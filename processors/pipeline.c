@@ -20,9 +20,16 @@ static const gw_processor_t chain[] = {
     {"serialize", gw_serialize_run},
 };
 
-struct gw_pipeline {
+/* Everything a pipeline builds from files: what a reload replaces. A new
+ * set is built and validated beside the running one, then swapped in whole
+ * between two items; stateful stages keep their state across the swap. */
+typedef struct {
     gw_dict_t *dict;
     gw_langid_t *lang;
+} loaded_t;
+
+struct gw_pipeline {
+    loaded_t set;
     gw_env_t env;
     gw_record_t rec;   /* reused across items: buffers keep their capacity */
     size_t max_item_bytes, max_matches, max_evidence, max_record_bytes;
@@ -35,34 +42,65 @@ static const char *const reason_names[GW_REASON__COUNT] = {
 
 const char *gw_reason_name(gw_reason_t r) { return r < GW_REASON__COUNT ? reason_names[r] : "internal"; }
 
-gw_pipeline_t *gw_pipeline_new(const gw_config_t *cfg, char *err, size_t errlen) {
-    gw_pipeline_t *p = gw_calloc(1, sizeof(*p));
-    if (!p) { gw_err(err, errlen, GW_ENOMEM, "out of memory"); return NULL; }
-    gw_record_init(&p->rec);
-    if (!(p->dict = gw_dict_load(cfg, err, errlen)) ||
-        !(p->lang = gw_lang_load(cfg->dict.languages, err, errlen))) {
-        gw_pipeline_free(p);
-        return NULL;
+static void free_set(loaded_t *s) {
+    gw_dict_free(s->dict);
+    gw_lang_free(s->lang);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Builds a complete set from the files the config names; on error nothing
+ * is kept and err says `file:line:col: what`. */
+static int load_set(const gw_config_t *cfg, loaded_t *s, char *err, size_t errlen) {
+    memset(s, 0, sizeof(*s));
+    if (!(s->dict = gw_dict_load(cfg, err, errlen)) ||
+        !(s->lang = gw_lang_load(cfg->dict.languages, err, errlen))) {
+        free_set(s);
+        return GW_EINVAL;
     }
-    p->env.dict = p->dict;
-    p->env.lang = p->lang;
+    return GW_OK;
+}
+
+/* Takes ownership of `s` and the config's per-item limits. */
+static void use_set(gw_pipeline_t *p, loaded_t *s, const gw_config_t *cfg) {
+    p->set = *s;
+    p->env.dict = p->set.dict;
+    p->env.lang = p->set.lang;
     p->max_item_bytes = cfg->limits.max_item_bytes;
     p->max_matches = cfg->limits.max_matches;
     p->max_evidence = cfg->limits.max_evidence;
     p->max_record_bytes = cfg->limits.max_record_bytes;
     p->max_json_depth = cfg->limits.max_json_depth;
+}
+
+gw_pipeline_t *gw_pipeline_new(const gw_config_t *cfg, char *err, size_t errlen) {
+    gw_pipeline_t *p = gw_calloc(1, sizeof(*p));
+    if (!p) { gw_err(err, errlen, GW_ENOMEM, "out of memory"); return NULL; }
+    gw_record_init(&p->rec);
+    loaded_t s;
+    if (load_set(cfg, &s, err, errlen) != GW_OK) {
+        gw_pipeline_free(p);
+        return NULL;
+    }
+    use_set(p, &s, cfg);
     return p;
+}
+
+int gw_pipeline_reload(gw_pipeline_t *p, const gw_config_t *cfg, char *err, size_t errlen) {
+    loaded_t s;
+    if (load_set(cfg, &s, err, errlen) != GW_OK) return GW_EINVAL;
+    free_set(&p->set);
+    use_set(p, &s, cfg);
+    return GW_OK;
 }
 
 void gw_pipeline_free(gw_pipeline_t *p) {
     if (!p) return;
     gw_record_free(&p->rec);
-    gw_dict_free(p->dict);
-    gw_lang_free(p->lang);
+    free_set(&p->set);
     free(p);
 }
 
-const char *gw_pipeline_dict_version(const gw_pipeline_t *p) { return p->dict->version; }
+const char *gw_pipeline_dict_version(const gw_pipeline_t *p) { return p->set.dict->version; }
 
 void gw_result_clear(gw_result_t *res) {
     free(res->id);

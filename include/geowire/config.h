@@ -70,6 +70,13 @@ void gw_config_free(gw_config_t *c);
  * Returns a malloc'd path or NULL (with the places tried in err). */
 char *gw_config_find(char *err, size_t errlen);
 
+/* The keys whose change between `running` and `next` takes a restart to
+ * apply (Kafka clients, topics, the in-flight cap), comma-separated, ""
+ * when none; names only, never values. A reload applies the rest
+ * (dictionaries, rules, per-item limits, log level and format). Caller
+ * frees; NULL when out of memory. */
+char *gw_config_restart_keys(const gw_config_t *running, const gw_config_t *next);
+
 /* Looks up a passthrough property ("session.timeout.ms") in a list. */
 const char *gw_config_kv(const gw_kv_t *kv, size_t n, const char *key);
 

@@ -59,9 +59,19 @@ typedef struct {
 } gw_result_t;
 
 /* Builds a pipeline from the config's dictionaries and rules. Returns NULL
- * and writes `file:line:col: what` on error. Caller owns it. */
+ * and writes `file:line:col: what` on error. Caller owns it. The pipeline
+ * keeps no pointer into cfg. */
 gw_pipeline_t *gw_pipeline_new(const gw_config_t *cfg, char *err, size_t errlen);
 void gw_pipeline_free(gw_pipeline_t *p);
+
+/* Hot reload: builds the dictionaries, language model and rules `cfg`
+ * names beside the running ones; only when all are valid does it swap them
+ * in (and the per-item limits), so the next item uses the new set and the
+ * state of stateful stages carries over. On error returns GW_EINVAL with
+ * `file:line:col: what` in err and the pipeline runs on unchanged. Call
+ * between items, from the thread that processes them. Strings from
+ * gw_pipeline_dict_version before the call are invalid after a success. */
+int gw_pipeline_reload(gw_pipeline_t *p, const gw_config_t *cfg, char *err, size_t errlen);
 
 /* Processes one payload. Always returns a filled result (never crashes on
  * any input); res must be cleared with gw_result_clear. Returns GW_OK, or
@@ -70,7 +80,8 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
                         const gw_input_meta_t *meta, gw_result_t *res);
 void gw_result_clear(gw_result_t *res);
 
-/* Version strings that go into every record. Static for the pipeline's life. */
+/* Version strings that go into every record. Valid until the next
+ * successful gw_pipeline_reload. */
 const char *gw_pipeline_dict_version(const gw_pipeline_t *p);
 
 #endif

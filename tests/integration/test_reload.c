@@ -1,0 +1,216 @@
+/*
+ * test_reload.c - hot reload. First the pipeline alone (gw_pipeline_reload),
+ * then `geowire run` as a real process on a mock cluster, reloaded by
+ * SIGHUP: a changed dictionary changes the tags of later items, a broken
+ * one is refused with file:line:col while the old set keeps serving, and a
+ * changed Kafka setting is reported as needing a restart.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "geowire/common.h"
+#include "geowire/pipeline.h"
+#include "support/shipped.h"
+#include "support/support.h"
+
+/* A fictional person, so no shipped entry can tag it by accident. */
+#define PERSON_ID "per:quentin_zorblax"
+static const char *const person_yaml =
+    "  - id: per:quentin_zorblax\n"
+    "    name: Quentin Zorblax\n"
+    "    country: FRA\n"
+    "    names: [Quentin Zorblax]\n"
+    "    roles:\n"
+    "      - {title: Minister of Maritime Affairs, code: GOV, since: 2020-01-01}\n"
+    "    source: \"test fixture, fictional\"\n";
+/* An unterminated flow sequence: a YAML syntax error at a known place. */
+static const char *const broken_yaml = "  - id: per:broken\n    names: [Broken, \n";
+
+/* Writes the shipped people.yaml plus `extra` to `path`. */
+static void write_people(const char *path, const char *extra)
+{
+    FILE *in = fopen("config/dictionaries/people.yaml", "r");
+    cr_assert_not_null(in);
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    cr_assert_not_null(out);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    fclose(in);
+    fputs(extra, out);
+    fclose(out);
+    /* rename: the daemon never reads a half-written file. */
+    cr_assert_eq(rename(tmp, path), 0);
+}
+
+/* A config whose people dictionary is `people` (plus `extra_edit` pairs). */
+static void make_config(char *cfg, size_t n, const char *people, const char *consumer_extra)
+{
+    char line[300], cons[300];
+    snprintf(line, sizeof line, "  people: %s", people);
+    snprintf(cons, sizeof cons, "  consumer:\n%s", consumer_extra ? consumer_extra : "");
+    const char *edits[] = {"  people:", line, "  consumer:", cons, NULL};
+    cr_assert_eq(gwt_config_write(cfg, n, edits), 0);
+}
+
+static int has_actor(const char *rec, size_t len, const char *id)
+{
+    json_error_t e;
+    json_t *j = json_loadb(rec, len, 0, &e);
+    cr_assert_not_null(j, "%s", e.text);
+    int found = gw_test_find_by(j, "actors", "id", id) != NULL;
+    json_decref(j);
+    return found;
+}
+
+static int process_has_person(gw_pipeline_t *p, const char *text)
+{
+    gw_result_t res;
+    cr_assert_eq(gw_pipeline_process(p, text, strlen(text), NULL, &res), GW_OK);
+    cr_assert_eq(res.reason, GW_REASON_NONE, "%s", res.message);
+    int found = has_actor(res.record, res.record_len, PERSON_ID);
+    gw_result_clear(&res);
+    return found;
+}
+
+static const char *const item_text =
+    "{\"id\":\"r-1\",\"title\":\"Quentin Zorblax visits Marseille\","
+    "\"body\":\"French minister Quentin Zorblax inspected the port of Marseille on Monday.\"}";
+
+Test(reload, pipeline_swaps_a_valid_set_and_keeps_the_old_one_on_error)
+{
+    char people[] = "/tmp/gwt-people-XXXXXX.yaml";
+    close(mkstemps(people, 5));
+    write_people(people, "");
+    char cfgpath[64];
+    make_config(cfgpath, sizeof cfgpath, people, NULL);
+    char err[4096];
+    gw_config_t *cfg = gw_config_load(cfgpath, err, sizeof err);
+    cr_assert_not_null(cfg, "%s", err);
+    gw_pipeline_t *p = gw_pipeline_new(cfg, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    cr_assert(!process_has_person(p, item_text));
+
+    write_people(people, person_yaml);
+    cr_assert_eq(gw_pipeline_reload(p, cfg, err, sizeof err), GW_OK, "%s", err);
+    cr_assert(process_has_person(p, item_text), "the reloaded dictionary is not used");
+
+    write_people(people, broken_yaml);
+    err[0] = '\0';
+    cr_assert_eq(gw_pipeline_reload(p, cfg, err, sizeof err), GW_EINVAL);
+    regex_t re;
+    char pat[300];
+    snprintf(pat, sizeof pat, "^%s:[0-9]+:[0-9]+: ", people);
+    cr_assert_eq(regcomp(&re, pat, REG_EXTENDED | REG_NOSUB), 0);
+    cr_assert_eq(regexec(&re, err, 0, NULL, 0), 0, "no file:line:col in: %s", err);
+    regfree(&re);
+    cr_assert(process_has_person(p, item_text), "a refused reload lost the running set");
+
+    gw_pipeline_free(p);
+    gw_config_free(cfg);
+    unlink(cfgpath);
+    unlink(people);
+}
+
+/* The enriched record of item `id` among the output, or NULL. */
+static const gwt_msg_t *find_record(const gwt_msgs_t *ms, const char *id)
+{
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"id\":\"%s\"", id);
+    for (size_t i = 0; i < ms->n; i++)
+        if (strstr(ms->m[i].payload, needle)) return &ms->m[i];
+    return NULL;
+}
+
+static void produce_item(const char *brokers, const char *id)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"id\":\"%s\",\"title\":\"Quentin Zorblax visits Marseille\",\"body\":\"French "
+             "minister Quentin Zorblax inspected the port of Marseille.\"}", id);
+    char *items[] = {buf};
+    cr_assert_eq(gwt_produce(brokers, "news.raw", items, NULL, 1), 0);
+}
+
+/* Produces item `id`, waits for its record, returns whether it tags the
+ * fictional person. */
+static int tagged_after_produce(const char *brokers, const char *id, size_t n_before)
+{
+    produce_item(brokers, id);
+    gwt_msgs_t ms;
+    gwt_consume(brokers, "news.enriched", n_before + 1, 0, 60000, &ms);
+    const gwt_msg_t *m = find_record(&ms, id);
+    cr_assert_not_null(m, "no record for %s", id);
+    int found = has_actor(m->payload, m->len, PERSON_ID);
+    gwt_msgs_free(&ms);
+    return found;
+}
+
+static void dump_log(gwt_proc_t *p)
+{
+    char *s = gwt_errlog(p);
+    size_t l = strlen(s);
+    fprintf(stderr, "---- daemon stderr (tail) ----\n%s\n", l > 6000 ? s + l - 6000 : s);
+    free(s);
+}
+
+Test(reload, sighup_swaps_dictionaries_and_a_broken_file_keeps_serving, .timeout = 150)
+{
+    gw_embedded_t *e = gwt_cluster(2);
+    cr_assert_not_null(e);
+    const char *b = gw_embedded_bootstraps(e);
+    char people[] = "/tmp/gwt-people-XXXXXX.yaml";
+    close(mkstemps(people, 5));
+    write_people(people, "");
+    char cfgpath[64];
+    make_config(cfgpath, sizeof cfgpath, people, NULL);
+
+    char *env[] = {"GEOWIRE_GROUP_ID=gwt-reload", NULL};
+    char *argv[] = {(char *)gwt_bin(), "run", "-c", cfgpath, "--brokers", (char *)b, NULL};
+    gwt_proc_t d;
+    cr_assert_eq(gwt_spawn(&d, argv, env), 0);
+
+    cr_assert(!tagged_after_produce(b, "r-before", 0));
+
+    /* A valid new dictionary, and a config that also changes a consumer
+     * property: the dictionary is applied, the property reported. */
+    write_people(people, person_yaml);
+    char cfg2[64];
+    make_config(cfg2, sizeof cfg2, people, "    fetch.wait.max.ms: 50");
+    cr_assert_eq(rename(cfg2, cfgpath), 0);
+    gwt_signal(&d, SIGHUP);
+    if (!gwt_wait_log(&d, "msg=reloaded", 30000)) dump_log(&d);
+    cr_assert(gwt_wait_log(&d, "keys=kafka.consumer.fetch.wait.max.ms", 1000),
+              "the restart-only change was not reported");
+    cr_assert(tagged_after_produce(b, "r-after", 1), "the reloaded dictionary is not used");
+
+    /* A broken dictionary: refused with its position, the daemon keeps
+     * tagging with the set it had. */
+    write_people(people, broken_yaml);
+    gwt_signal(&d, SIGHUP);
+    cr_assert(gwt_wait_log(&d, "reload refused", 30000));
+    char *log = gwt_errlog(&d);
+    char pat[300];
+    snprintf(pat, sizeof pat, "error=\"%s:[0-9]+:[0-9]+: ", people);
+    regex_t re;
+    cr_assert_eq(regcomp(&re, pat, REG_EXTENDED | REG_NOSUB), 0);
+    cr_assert_eq(regexec(&re, log, 0, NULL, 0), 0, "no file:line:col in the log:\n%s", log);
+    regfree(&re);
+    free(log);
+    cr_assert(tagged_after_produce(b, "r-broken", 2), "a refused reload lost the running set");
+
+    gwt_signal(&d, SIGTERM);
+    cr_assert_eq(gwt_wait(&d, 30000), 0);
+    gwt_proc_free(&d);
+    unlink(cfgpath);
+    unlink(people);
+    gw_embedded_stop(e);
+}
