@@ -151,7 +151,7 @@ static void config_defaults(gw_config_t *c) {
     c->log.format = gw_strdup("logfmt");
 }
 
-static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionaries", "log", NULL};
+static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionaries", "alerts", "log", NULL};
 static const char *const kafka_keys[] = {"brokers", "group_id", "processing_guarantee",
                                          "consumer", "producer", "embedded_partitions",
                                          "shutdown_timeout_ms", NULL};
@@ -250,6 +250,8 @@ static void load_sections(loader_t *L, const gw_yaml_node_t *root) {
         gw_yaml_errf(L->doc, root, e, sizeof(e), "missing 'dictionaries' section");
         problem(L, e);
     }
+    /* Without an alerts file there are no rules: records carry alerts: []. */
+    if ((n = gw_yaml_get(root, "alerts"))) set_path(L, &c->alerts, n, "alerts");
     if ((s = gw_yaml_get(root, "log")) &&
         TRY(L, gw_yaml_check_keys(L->doc, s, log_keys, "log", e_, sizeof(e_)))) {
         if ((n = gw_yaml_get(s, "level"))) {
@@ -350,6 +352,7 @@ void gw_config_free(gw_config_t *c) {
                       &c->dict.people, &c->dict.organizations, &c->dict.discards,
                       &c->dict.themes, &c->dict.languages, &c->dict.titles};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) free(*paths[i]);
+    free(c->alerts);
     free(c->log.level);
     free(c->log.format);
     free(c);

@@ -17,6 +17,7 @@ static const gw_processor_t chain[] = {
     {"scan", gw_scan_run},
     {"resolve", gw_resolve_run},
     {"themes", gw_themes_run},
+    {"alerts", gw_alerts_run},
     {"serialize", gw_serialize_run},
 };
 
@@ -26,6 +27,7 @@ static const gw_processor_t chain[] = {
 typedef struct {
     gw_dict_t *dict;
     gw_langid_t *lang;
+    gw_rules_t *rules;   /* alert rules, compiled against dict: reloaded with it */
 } loaded_t;
 
 struct gw_pipeline {
@@ -43,6 +45,7 @@ static const char *const reason_names[GW_REASON__COUNT] = {
 const char *gw_reason_name(gw_reason_t r) { return r < GW_REASON__COUNT ? reason_names[r] : "internal"; }
 
 static void free_set(loaded_t *s) {
+    gw_rules_free(s->rules);
     gw_dict_free(s->dict);
     gw_lang_free(s->lang);
     memset(s, 0, sizeof(*s));
@@ -53,7 +56,8 @@ static void free_set(loaded_t *s) {
 static int load_set(const gw_config_t *cfg, loaded_t *s, char *err, size_t errlen) {
     memset(s, 0, sizeof(*s));
     if (!(s->dict = gw_dict_load(cfg, err, errlen)) ||
-        !(s->lang = gw_lang_load(cfg->dict.languages, err, errlen))) {
+        !(s->lang = gw_lang_load(cfg->dict.languages, err, errlen)) ||
+        (cfg->alerts && !(s->rules = gw_rules_load(cfg->alerts, s->dict, err, errlen)))) {
         free_set(s);
         return GW_EINVAL;
     }
@@ -65,6 +69,7 @@ static void use_set(gw_pipeline_t *p, loaded_t *s, const gw_config_t *cfg) {
     p->set = *s;
     p->env.dict = p->set.dict;
     p->env.lang = p->set.lang;
+    p->env.rules = p->set.rules;
     p->max_item_bytes = cfg->limits.max_item_bytes;
     p->max_matches = cfg->limits.max_matches;
     p->max_evidence = cfg->limits.max_evidence;

@@ -11,6 +11,7 @@ void gw_record_init(gw_record_t *r) {
     memset(r, 0, sizeof(*r));
     for (int f = 0; f < GW_FIELDS; f++) gw_text_init(&r->text[f]);
     gw_buf_init(&r->warnings);
+    gw_buf_init(&r->alerts);
     gw_buf_init(&r->out);
     gw_buf_init(&r->emit_data);
 }
@@ -57,6 +58,9 @@ void gw_record_reset(gw_record_t *r) {
     r->lead_end = r->dateline_end = 0;
     gw_buf_reset(&r->warnings);
     r->n_warnings = 0;
+    gw_buf_reset(&r->alerts);
+    r->n_alerts = 0;
+    r->dedup_suppress_alert = 0;
     r->reason = GW_REASON_NONE;
     r->message[0] = '\0';
     gw_buf_reset(&r->out);
@@ -68,6 +72,7 @@ void gw_record_free(gw_record_t *r) {
     gw_record_reset(r);
     for (int f = 0; f < GW_FIELDS; f++) gw_text_free(&r->text[f]);
     gw_buf_free(&r->warnings);
+    gw_buf_free(&r->alerts);
     gw_buf_free(&r->out);
     gw_buf_free(&r->emit_data);
     free(r->emits);

@@ -257,7 +257,9 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     write_blocs(b, r, d, hs);
     write_pairs(b, r, d);
     write_themes(b, r, d, hs);
-    static const char tail[] = ",\"alerts\":[],\"dedup\":{\"cluster\":null,\"duplicate_of\":null,\"is_duplicate\":false}";
+    gw_buf_append(b, ",\"alerts\":[", 11);
+    if (r->alerts.len) gw_buf_append(b, r->alerts.data, r->alerts.len);
+    static const char tail[] = "],\"dedup\":{\"cluster\":null,\"duplicate_of\":null,\"is_duplicate\":false}";
     gw_buf_append(b, tail, sizeof(tail) - 1);
     gw_buf_append(b, ",\"warnings\":[", 13);
     if (r->warnings.len) gw_buf_append(b, r->warnings.data, r->warnings.len);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Validate geowire records (one JSON object per line) against
-schema/record.schema.json.
+schema/record.schema.json, or, for a line whose "schema" is
+"geowire.alert.v1", against schema/alert.schema.json (alerts-topic records).
 
 usage: validate-records.py [--schema FILE] [FILE ...]   (no FILE: stdin)
 
@@ -15,11 +16,16 @@ import sys
 
 try:
     import jsonschema
+    import referencing
 except ImportError:
     sys.exit("validate-records: python3-jsonschema is not installed (apt-get install python3-jsonschema)")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SCHEMA = os.path.join(HERE, "..", "schema", "record.schema.json")
+SCHEMA_DIR = os.path.join(HERE, "..", "schema")
+DEFAULT_SCHEMA = os.path.join(SCHEMA_DIR, "record.schema.json")
+# Records that name one of these schemas are checked against its file; the
+# alert schema refers to definitions in the record schema by $id.
+BY_NAME = {"geowire.alert.v1": os.path.join(SCHEMA_DIR, "alert.schema.json")}
 
 
 def where(err):
@@ -41,7 +47,7 @@ def leaf_errors(err):
     return [err]
 
 
-def check_stream(validator, name, stream):
+def check_stream(validators, name, stream):
     ok = bad = 0
     for lineno, raw in enumerate(stream, 1):
         line = raw.rstrip("\r\n")
@@ -51,6 +57,7 @@ def check_stream(validator, name, stream):
             print(f"{name}:{lineno}: not JSON: {e}")
             bad += 1
             continue
+        validator = validators.get(rec.get("schema") if isinstance(rec, dict) else None, validators[None])
         errors = sorted(validator.iter_errors(rec), key=lambda e: list(map(str, e.absolute_path)))
         if not errors:
             ok += 1
@@ -71,19 +78,26 @@ def main():
     ap.add_argument("--schema", default=DEFAULT_SCHEMA, help="schema file (default: schema/record.schema.json)")
     ap.add_argument("files", nargs="*", help="JSON-lines files (default: stdin)")
     args = ap.parse_args()
-    with open(args.schema, encoding="utf-8") as f:
-        schema = json.load(f)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    schemas = {None: args.schema, **BY_NAME}
+    loaded = {}
+    for key, path in schemas.items():
+        with open(path, encoding="utf-8") as f:
+            loaded[key] = json.load(f)
+    registry = referencing.Registry().with_resources(
+        (s["$id"], referencing.Resource.from_contents(s)) for s in loaded.values() if "$id" in s)
+    validators = {}
+    for key, schema in loaded.items():
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validators[key] = cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
     ok = bad = 0
     sources = args.files or ["-"]
     for path in sources:
         if path == "-":
-            o, b = check_stream(validator, "<stdin>", sys.stdin)
+            o, b = check_stream(validators, "<stdin>", sys.stdin)
         else:
             with open(path, encoding="utf-8") as f:
-                o, b = check_stream(validator, path, f)
+                o, b = check_stream(validators, path, f)
         ok += o
         bad += b
     if bad:

@@ -52,6 +52,8 @@ typedef struct {
              *discards, *themes, *languages, *titles;
     } dict;
 
+    char *alerts;        /* alert rules file (absolute path), NULL: no rules */
+
     struct {
         char *level;       /* debug, info, warn, error */
         char *format;      /* "logfmt" or "json" */

@@ -12,10 +12,12 @@
 #include "geowire/dict.h"
 #include "geowire/lang.h"
 #include "geowire/record.h"
+#include "geowire/rules.h"
 
 typedef struct {
     const gw_dict_t *dict;
     const gw_langid_t *lang;
+    const gw_rules_t *rules;   /* alert rules, compiled against dict */
 } gw_env_t;
 
 /* Returns GW_OK to continue, GW_EINVAL after gw_record_reject (the item goes
@@ -32,6 +34,7 @@ int gw_normalize_run(gw_record_t *r, const gw_env_t *env);  /* normalize.c */
 int gw_scan_run(gw_record_t *r, const gw_env_t *env);       /* scan.c */
 int gw_resolve_run(gw_record_t *r, const gw_env_t *env);    /* resolve.c */
 int gw_themes_run(gw_record_t *r, const gw_env_t *env);     /* themes.c */
+int gw_alerts_run(gw_record_t *r, const gw_env_t *env);     /* alerts.c */
 int gw_serialize_run(gw_record_t *r, const gw_env_t *env);  /* serialize.c */
 
 #endif

@@ -89,6 +89,16 @@ typedef struct {
     gw_hit_t *hits; size_t n_hits;
     gw_pair_t *pairs; size_t n_pairs;
 
+    /* alerts: the rules that fired, as alerts[] elements already written
+     * (comma-separated JSON objects). n_alerts tells later stages (dedup)
+     * whether this item fired any rule. dedup_suppress_alert, set by the
+     * dedup stage before alerts runs, means "this item duplicates a story
+     * already alerted": alerts[] is still filled, but no alerts-topic
+     * record is emitted. */
+    gw_buf_t alerts;
+    int n_alerts;
+    int dedup_suppress_alert;
+
     /* warnings, as JSON objects already written: {"code":..,"detail":..} */
     gw_buf_t warnings;
     int n_warnings;

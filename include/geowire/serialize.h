@@ -9,6 +9,8 @@
 /* The record schema's name and version; additive changes keep it, any
  * other change bumps it (README, "Record schema"). */
 #define GW_RECORD_SCHEMA "geowire.record.v1"
+/* The alerts topic's records (processors/alerts.c, schema/alert.schema.json). */
+#define GW_ALERT_SCHEMA "geowire.alert.v1"
 
 /* Writes `{"schema":"...","id":<id or null>` — the opening every record,
  * including an error record, shares. */
