@@ -22,6 +22,7 @@
 #include "geowire/kafka.h"
 #include "geowire/log.h"
 #include "geowire/pipeline.h"
+#include "geowire/redrive.h"
 #include "geowire/reload.h"
 #include "geowire/signals.h"
 
@@ -49,6 +50,7 @@ typedef struct {
     size_t len;
     char *key;
     size_t key_len;
+    rd_kafka_headers_t *prov;  /* provenance of a redriven item (redrive.h), or NULL */
 } item_ctx_t;
 
 typedef enum { REC_ENRICHED, REC_ALERT, REC_AGGREGATE, REC_DLQ } rec_kind_t;
@@ -101,6 +103,7 @@ static void item_free(void *u)
     free(c->topic);
     free(c->payload);
     free(c->key);
+    if (c->prov) rd_kafka_headers_destroy(c->prov);
     free(c);
 }
 
@@ -134,6 +137,7 @@ static rd_kafka_headers_t *make_headers(const item_ctx_t *c, gw_reason_t reason,
     snprintf(num, sizeof num, "%" PRId64, gw_now_ms());
     rd_kafka_header_add(h, "geowire-processed-at", -1, num, -1);
     rd_kafka_header_add(h, "geowire-version", -1, GW_VERSION, -1);
+    gw_redrive_add_provenance(h, c->prov);
     if (reason != GW_REASON_NONE) {
         rd_kafka_header_add(h, "geowire-dlq-reason", -1, gw_reason_name(reason), -1);
         rd_kafka_header_add(h, "geowire-dlq-message", -1, why ? why : "", -1);
@@ -492,6 +496,7 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
     c->offset = m->offset;
     c->len = m->payload ? m->len : 0;
     c->key_len = m->key ? m->key_len : 0;
+    c->prov = gw_redrive_provenance(m);
 
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
     gw_input_meta_t meta = {c->key, c->key_len, ts >= 0 ? ts : gw_now_ms()};

@@ -8,6 +8,7 @@
 #include "geowire/config.h"
 #include "geowire/daemon.h"
 #include "geowire/pipeline.h"
+#include "geowire/redrive.h"
 #include "geowire/serialize.h"
 #include "geowire/record.h"
 
@@ -25,6 +26,7 @@ static void usage(FILE *out) {
             "  tag     tag JSON items read one per line on stdin, no Kafka\n"
             "  check   validate the configuration and every file it references\n"
             "  broker  run a standalone embedded Kafka broker on loopback\n"
+            "  redrive replay the dead-letter topic into the input topic after a fix\n"
             "\n"
             "`geowire COMMAND --help` describes each command's options.\n");
 }
@@ -168,6 +170,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tag")) return cmd_tag(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "broker")) return gw_cmd_broker(argc - 1, argv + 1);
+    if (!strcmp(cmd, "redrive")) return gw_cmd_redrive(argc - 1, argv + 1);
     fprintf(stderr, "geowire: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -137,6 +137,23 @@ int gw_parse_date(const char *s, size_t n, char out[40], int32_t *day) {
     return GW_OK;
 }
 
+int gw_parse_instant_ms(const char *s, int64_t *ms) {
+    size_t n = strlen(s), digits = 0;
+    while (digits < n && isdigit((unsigned char)s[digits])) digits++;
+    if (digits == n && n > 4 && n < 19) {
+        *ms = strtoll(s, NULL, 10);
+        return GW_OK;
+    }
+    char out[40];
+    int32_t day;
+    if (gw_parse_date(s, n, out, &day) != GW_OK) return GW_EINVAL;
+    int64_t secs = (int64_t)day * 86400;
+    if (strlen(out) == 20) /* normalised YYYY-MM-DDTHH:MM:SSZ */
+        secs += atoi(out + 11) * 3600 + atoi(out + 14) * 60 + atoi(out + 17);
+    *ms = secs * 1000;
+    return GW_OK;
+}
+
 static void date_from_ingest(gw_record_t *r) {
     int64_t ms = r->ingest_ms;
     int64_t secs = ms / 1000;

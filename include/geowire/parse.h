@@ -16,4 +16,10 @@
  * normalised text (timestamps in UTC with Z) and the UTC day. */
 int gw_parse_date(const char *s, size_t n, char out[40], int32_t *day);
 
+/* An instant for the command line (--since, --from-time): milliseconds
+ * since the epoch written as digits (more than 4 of them), or what
+ * gw_parse_date accepts, taken as its first instant in UTC (2026-11-27 is
+ * midnight). Whole seconds for timestamps. GW_OK or GW_EINVAL. */
+int gw_parse_instant_ms(const char *s, int64_t *ms);
+
 #endif

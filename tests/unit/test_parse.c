@@ -439,3 +439,23 @@ Test(parse, reason_names) {
                                         "invalid_field", "record_too_large", "produce_failed", "internal"};
     for (int i = 0; i < GW_REASON__COUNT; i++) cr_assert_str_eq(gw_reason_name((gw_reason_t)i), names[i]);
 }
+
+/* The command line's instants (redrive --since/--until, run --from-time). */
+#include "geowire/parse.h"
+Test(parse, instants_for_the_command_line)
+{
+    int64_t ms;
+    cr_assert_eq(gw_parse_instant_ms("1795825081763", &ms), GW_OK);
+    cr_assert_eq(ms, 1795825081763LL);
+    cr_assert_eq(gw_parse_instant_ms("2026-11-27", &ms), GW_OK);
+    cr_assert_eq(ms, 1795737600000LL);
+    cr_assert_eq(gw_parse_instant_ms("2026-11-27T10:00:05Z", &ms), GW_OK);
+    cr_assert_eq(ms, 1795737600000LL + 36005000LL);
+    cr_assert_eq(gw_parse_instant_ms("2026-11-27T12:00:05+02:00", &ms), GW_OK);
+    cr_assert_eq(ms, 1795737600000LL + 36005000LL);
+    cr_assert_eq(gw_parse_instant_ms("2026", &ms), GW_OK); /* a year, not 2026 ms */
+    cr_assert_eq(ms, 1767225600000LL);
+    cr_assert_eq(gw_parse_instant_ms("yesterday", &ms), GW_EINVAL);
+    cr_assert_eq(gw_parse_instant_ms("2026-13-01", &ms), GW_EINVAL);
+    cr_assert_eq(gw_parse_instant_ms("", &ms), GW_EINVAL);
+}
