@@ -358,6 +358,14 @@ void gw_config_free(gw_config_t *c) {
     free(c);
 }
 
+int gw_config_set(char **field, const char *value) {
+    char *d = gw_strdup(value);
+    if (!d) return GW_ENOMEM;
+    free(*field);
+    *field = d;
+    return GW_OK;
+}
+
 const char *gw_config_kv(const gw_kv_t *kv, size_t n, const char *key) {
     for (size_t i = 0; i < n; i++)
         if (strcmp(kv[i].key, key) == 0) return kv[i].value;

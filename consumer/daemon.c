@@ -16,11 +16,13 @@
  * the shutdown watchdog and librdkafka's own threads (which only log).
  */
 #include "geowire/daemon.h"
+#include "geowire/backfill.h"
 #include "geowire/common.h"
 #include "geowire/config.h"
 #include "geowire/delivery.h"
 #include "geowire/kafka.h"
 #include "geowire/log.h"
+#include "geowire/parse.h"
 #include "geowire/pipeline.h"
 #include "geowire/redrive.h"
 #include "geowire/reload.h"
@@ -79,6 +81,7 @@ typedef struct {
     gw_pipeline_t *pipe;
     rd_kafka_t *consumer, *producer;
     gw_delivery_t *track;
+    gw_backfill_t *backfill;  /* --from-time, else NULL */
     failed_t *failed_head, *failed_tail;
     int print;
     int paused;
@@ -361,6 +364,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         gw_log(GW_LOG_INFO, "daemon", "partitions assigned", "count", n, "protocol",
                cooperative ? "cooperative" : "eager", (const char *)NULL);
+        if (dm->backfill) gw_backfill_on_assign(dm->backfill, rk, parts);
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
             if (e) {
@@ -481,6 +485,12 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
         return;
     }
     const char *topic = rd_kafka_topic_name(m->rkt);
+    if (dm->backfill && gw_backfill_skip(dm->backfill, m)) {
+        /* Older than --from-time: done at once, so its offset is committed. */
+        if (gw_delivery_register(dm->track, topic, m->partition, m->offset, 0, NULL, NULL) == GW_ENOMEM)
+            set_fatal(dm, "out of memory while tracking a consumed message");
+        return;
+    }
     item_ctx_t *c = gw_calloc(1, sizeof *c);
     if (c) {
         c->topic = gw_strdup(topic);
@@ -656,12 +666,19 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: geowire run [-c FILE] [--brokers LIST] [--print] [--feed FILE] [-v|-q]\n"
+            "                   [--group ID] [--output-topic T] [--from-time TIME]\n"
             "  Consumes the input topic, tags each item and produces enriched records,\n"
             "  alerts and dead letters, until SIGTERM/SIGINT.\n"
             "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
             "  -b, --brokers LIST  bootstrap servers, or 'embedded' (overrides kafka.brokers)\n"
             "  -p, --print         also write each produced enriched and alert record to stdout\n"
             "  -f, --feed FILE     produce each line of FILE to the input topic at start\n"
+            "  -g, --group ID      consumer group (overrides kafka.group_id)\n"
+            "  -o, --output-topic T  produce enriched records to T (overrides topics.output)\n"
+            "  -F, --from-time TIME  backfill: re-tag the input from TIME (RFC 3339, a date, or ms\n"
+            "                      since the epoch) into --output-topic T (required; alerts,\n"
+            "                      aggregates, dead letters to T.alerts, T.aggregates, T.dlq) under\n"
+            "                      group GROUP.backfill-MS (or --group), then stop once caught up\n"
             "  -v, --verbose       one log level more than log.level (-vv: debug plus librdkafka's\n"
             "                      debug contexts generic,broker,topic,cgrp,fetch,conf)\n"
             "  -q, --quiet         one log level less than log.level (-qq: errors only)\n"
@@ -750,13 +767,17 @@ int gw_cmd_run(int argc, char **argv)
         {"config", required_argument, NULL, 'c'}, {"brokers", required_argument, NULL, 'b'},
         {"print", no_argument, NULL, 'p'},        {"feed", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},         {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},        {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},        {"group", required_argument, NULL, 'g'},
+        {"output-topic", required_argument, NULL, 'o'},
+        {"from-time", required_argument, NULL, 'F'}, {NULL, 0, NULL, 0},
     };
+    const char *group = NULL, *output_topic = NULL;
+    int64_t from_ms = -1;
     const char *cfg_path = NULL, *brokers_opt = NULL, *feed = NULL;
     int print = 0, verbosity = 0;
     optind = 1;
     int o;
-    while ((o = getopt_long(argc, argv, "c:b:pf:hvq", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:b:pf:hvqg:o:F:", opts, NULL)) != -1) {
         switch (o) {
         case 'c': cfg_path = optarg; break;
         case 'b': brokers_opt = optarg; break;
@@ -764,6 +785,15 @@ int gw_cmd_run(int argc, char **argv)
         case 'f': feed = optarg; break;
         case 'v': verbosity++; break;
         case 'q': verbosity--; break;
+        case 'g': group = optarg; break;
+        case 'o': output_topic = optarg; break;
+        case 'F':
+            if (gw_parse_instant_ms(optarg, &from_ms) != GW_OK) {
+                fprintf(stderr, "geowire run: --from-time '%s': expected RFC 3339, a date or ms since "
+                        "the epoch\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -801,6 +831,17 @@ int gw_cmd_run(int argc, char **argv)
     if (!dm.cfg) {
         fprintf(stderr, "%s\n", err);
         return 2;
+    }
+    if (from_ms >= 0 &&
+        !(dm.backfill = gw_backfill_new(dm.cfg, from_ms, output_topic, group, err, sizeof err))) {
+        fprintf(stderr, "geowire run: %s\n", err);
+        gw_config_free(dm.cfg);
+        return 2;
+    }
+    if (from_ms < 0 && ((group && gw_config_set(&dm.cfg->kafka.group_id, group)) ||
+                        (output_topic && gw_config_set(&dm.cfg->topics.output, output_topic)))) {
+        gw_config_free(dm.cfg);
+        return 1;
     }
     gw_log_setup(dm.cfg->log.level, dm.cfg->log.format);
     gw_log_verbosity(verbosity);
@@ -882,6 +923,12 @@ int gw_cmd_run(int argc, char **argv)
             rd_kafka_message_destroy(m);
         }
         rd_kafka_poll(dm.producer, 0);
+        if (dm.backfill && !gw_delivery_in_flight(dm.track) && !dm.failed_head &&
+            gw_backfill_caught_up(dm.backfill, dm.consumer)) {
+            gw_log(GW_LOG_INFO, "backfill", "caught up with the end offsets seen at assignment",
+                   (const char *)NULL);
+            break;
+        }
     }
 
     /* Shutdown: stop consuming, let every record land, store, commit, close;
@@ -957,6 +1004,7 @@ out:
         free(f);
     }
     gw_delivery_free(dm.track);
+    gw_backfill_free(dm.backfill);
     gw_pipeline_free(dm.pipe);
     gw_embedded_stop(emb);
     gw_config_free(dm.cfg);

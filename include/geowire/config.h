@@ -79,6 +79,11 @@ char *gw_config_find(char *err, size_t errlen);
  * frees; NULL when out of memory. */
 char *gw_config_restart_keys(const gw_config_t *running, const gw_config_t *next);
 
+/* A command-line override of a string key (`field` points into a loaded
+ * config): copies value, frees the old one. GW_OK, or GW_ENOMEM with the
+ * old value kept. */
+int gw_config_set(char **field, const char *value);
+
 /* Looks up a passthrough property ("session.timeout.ms") in a list. */
 const char *gw_config_kv(const gw_kv_t *kv, size_t n, const char *key);
 
