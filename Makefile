@@ -20,7 +20,8 @@ SOBJ      := $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(TSUP_SRC))
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
-.PHONY: all deps run test unit integration eval bench clean help check-config seed-check
+.PHONY: all deps run test unit integration eval bench clean help check-config seed-check \
+        install uninstall check-install
 all: build/geowire
 
 help:
@@ -91,3 +92,44 @@ check-config: build/geowire
 
 clean:
 	rm -rf build
+
+# --- Installing (see README "Installing and systemd") ------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging] [SYSCONFDIR=/etc]
+# The config and dictionaries go to SYSCONFDIR/geowire, where an operator
+# edits them and `systemctl reload geowire` picks them up; an existing file
+# there is never overwritten (the shipped one is written beside it as .dist).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+ETC_FILES  := geowire.yaml $(patsubst config/%,%,$(wildcard config/dictionaries/*))
+
+install: build/geowire
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/geowire/dictionaries \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/geowire
+	install -m 0755 build/geowire $(DESTDIR)$(BINDIR)/geowire
+	@for f in $(ETC_FILES); do \
+	    dst="$(DESTDIR)$(SYSCONFDIR)/geowire/$$f"; \
+	    if [ -e "$$dst" ] && ! cmp -s "config/$$f" "$$dst"; then \
+	        install -m 0644 "config/$$f" "$$dst.dist"; \
+	        echo "kept $$dst (yours); the shipped version is $$dst.dist"; \
+	    else install -m 0644 "config/$$f" "$$dst"; fi; \
+	done
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/geowire.service \
+	    > $(DESTDIR)$(UNITDIR)/geowire.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/geowire.service
+	install -m 0644 packaging/geowire.1 $(DESTDIR)$(MANDIR)/man1/geowire.1
+	install -m 0644 schema/record.schema.json $(DESTDIR)$(DATADIR)/geowire/record.schema.json
+
+# Leaves SYSCONFDIR/geowire alone: it holds the operator's edits.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/geowire $(DESTDIR)$(UNITDIR)/geowire.service \
+	    $(DESTDIR)$(MANDIR)/man1/geowire.1 $(DESTDIR)$(DATADIR)/geowire/record.schema.json
+	-rmdir $(DESTDIR)$(DATADIR)/geowire 2>/dev/null
+
+# The installed tree, the unit (systemd-analyze verify when present) and a
+# man page that names every option of every command's --help.
+check-install: build/geowire
+	tests/packaging/check-install.sh
