@@ -88,7 +88,8 @@ static int cmd_tag(int argc, char **argv) {
                               "usage: geowire tag [-c FILE]\n"
                               "Reads one news item per line on stdin (JSON object, or plain text),\n"
                               "writes one enriched record per line on stdout, same order. Logs go to stderr.\n"
-                              "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n",
+                              "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
+                              "  -h, --help          this help\n",
                               &cfgpath);
     gw_config_t *cfg;
     gw_pipeline_t *p;
@@ -140,7 +141,9 @@ static int cmd_check(int argc, char **argv) {
     int rc = parse_config_opt(argc, argv, "check",
                               "usage: geowire check [-c FILE]\n"
                               "Validates the configuration and every dictionary it references.\n"
-                              "Prints file:line:col: message for each problem; exit 0 valid, 2 invalid.\n",
+                              "Prints file:line:col: message for each problem; exit 0 valid, 2 invalid.\n"
+                              "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
+                              "  -h, --help          this help\n",
                               &cfgpath);
     gw_config_t *cfg;
     gw_pipeline_t *p;

@@ -100,5 +100,5 @@ int gw_reload_poll(gw_pipeline_t *p, const gw_config_t *running)
     snprintf(g_last_msg, sizeof g_last_msg, "%s", msg);
     pthread_cond_broadcast(&g_cv);
     pthread_mutex_unlock(&g_mu);
-    return 1;
+    return ok ? 1 : -1;
 }

@@ -26,8 +26,10 @@ int gw_reload_request_wait(int timeout_ms, char *msg, size_t n);
 
 /* Called by the main loop between items: when a reload was requested,
  * reloads `p` from the file `running` was loaded from, logs the outcome and
- * answers the waiting callers. Returns 1 when a reload was attempted. The
- * running config itself is not replaced (its Kafka settings stay). */
+ * answers the waiting callers. Returns 0 when none was requested, 1 when a
+ * new set is running (version strings of `p` changed), -1 when it was
+ * refused. The running config itself is not replaced (its Kafka settings
+ * stay). */
 int gw_reload_poll(gw_pipeline_t *p, const gw_config_t *running);
 
 #endif
