@@ -104,7 +104,7 @@ SYSCONFDIR ?= /etc
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
-ETC_FILES  := geowire.yaml $(patsubst config/%,%,$(wildcard config/dictionaries/*))
+ETC_FILES  := $(patsubst config/%,%,$(wildcard config/*.yaml config/dictionaries/*))
 
 install: build/geowire
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/geowire/dictionaries \
