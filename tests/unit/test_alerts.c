@@ -495,3 +495,60 @@ Test(evaluator, dedup_suppress_keeps_alerts_but_emits_nothing) {
     gw_lang_free(lang);
     gw_dict_free(d);
 }
+
+/* ---- the shipped rule ---------------------------------------------------- */
+
+TestSuite(shipped, .init = gw_test_pipeline_setup, .fini = gw_test_pipeline_teardown);
+
+/* Every case of tests/fixtures/alerts-cases.jsonl through the shipped
+ * config: russia-asean fires exactly on the cases marked `fires`, and an
+ * alert record goes with each firing. All mismatches are reported at once. */
+Test(shipped, russia_asean_cases) {
+    FILE *f = fopen("tests/fixtures/alerts-cases.jsonl", "r");
+    cr_assert_not_null(f);
+    char *line = NULL, failures[4096] = "";
+    size_t cap = 0;
+    int n = 0, bad = 0;
+    int seen[2][4] = {{0}}; /* [fires][en, ms, id, ru] */
+    static const char *const langs[] = {"en", "ms", "id", "ru"};
+    while (getline(&line, &cap, f) > 0) {
+        json_t *c = parse_json(line, strlen(line));
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const char *lang = json_string_value(json_object_get(c, "lang"));
+        int want = json_is_true(json_object_get(c, "fires"));
+        run_t r = run_item(gw_test_pipeline, json_string_value(json_object_get(c, "title")),
+                           json_string_value(json_object_get(c, "body")),
+                           json_string_value(json_object_get(c, "published_at")), lang, NULL);
+        int got = fired(&r, "russia-asean") != NULL;
+        size_t emitted = 0, i;
+        json_t *e;
+        json_array_foreach(r.emits, i, e) emitted += !strcmp(json_string_value(json_object_get(e, "rule")), "russia-asean");
+        if (got != want || emitted != (size_t)got) {
+            bad++;
+            snprintf(failures + strlen(failures), sizeof failures - strlen(failures), "\n  %s: expected %s, %s (%zu alert records)",
+                     id, want ? "an alert" : "none", got ? "fired" : "did not fire", emitted);
+        }
+        for (int k = 0; k < 4; k++) seen[want][k] += !strcmp(lang, langs[k]);
+        n++;
+        run_free(&r);
+        json_decref(c);
+    }
+    free(line);
+    fclose(f);
+    cr_assert(n >= 30, "only %d cases", n);
+    for (int k = 0; k < 4; k++)
+        cr_assert(seen[0][k] && seen[1][k], "the cases need both sides of the line in %s", langs[k]);
+    cr_assert_eq(bad, 0, "%d of %d cases wrong:%s", bad, n, failures);
+}
+
+/* The reason names the evidence an analyst checks first. */
+Test(shipped, russia_asean_reason) {
+    run_t r = run_item(gw_test_pipeline, VISIT_T, VISIT_B, "2025-03-04", NULL, NULL);
+    json_t *a = fired(&r, "russia-asean");
+    cr_assert_not_null(a);
+    const char *reason = json_string_value(json_object_get(a, "reason"));
+    cr_assert(strstr(reason, "MYS and RUS named together in 3 sentences"), "%s", reason);
+    cr_assert(strstr(reason, "DEFENSE_COOPERATION"), "%s", reason);
+    cr_assert(str_in(matched(a, "countries"), "RUS") && str_in(matched(a, "countries"), "MYS"));
+    run_free(&r);
+}
