@@ -277,8 +277,6 @@ static int parse_cond(loader_t *L, const gw_yaml_node_t *n, int depth, gw_cond_t
     if (!c) return oom(L);
     *out = c;
     c->kind = ops[k].kind;
-    c->line = n->line;
-    c->col = n->col;
     c->role = c->named = -1;
     c->min_sentences = 1;
     strlist_t sl = {&c->strs, &c->n_strs, NULL, op};

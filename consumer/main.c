@@ -11,6 +11,7 @@
 #include "geowire/redrive.h"
 #include "geowire/serialize.h"
 #include "geowire/record.h"
+#include "geowire/rules.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -140,7 +141,7 @@ static int cmd_check(int argc, char **argv) {
     const char *cfgpath = NULL;
     int rc = parse_config_opt(argc, argv, "check",
                               "usage: geowire check [-c FILE]\n"
-                              "Validates the configuration and every dictionary it references.\n"
+                              "Validates the configuration, every dictionary and the alert rules it references.\n"
                               "Prints file:line:col: message for each problem; exit 0 valid, 2 invalid.\n"
                               "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
                               "  -h, --help          this help\n",
@@ -149,7 +150,11 @@ static int cmd_check(int argc, char **argv) {
     gw_pipeline_t *p;
     if (rc >= 0) return rc;
     if (!load_pipeline(cfgpath, &cfg, &p)) return 2;
+    const gw_rules_t *rules = gw_pipeline_rules(p);
     printf("%s: ok (dictionaries %s)\n", cfg->path, gw_pipeline_dict_version(p));
+    if (rules)
+        printf("%s: ok (%zu alert rule%s, version %s)\n", rules->path, rules->n_rules, rules->n_rules == 1 ? "" : "s",
+               rules->version);
     gw_pipeline_free(p);
     gw_config_free(cfg);
     return 0;

@@ -107,6 +107,8 @@ void gw_pipeline_free(gw_pipeline_t *p) {
 
 const char *gw_pipeline_dict_version(const gw_pipeline_t *p) { return p->set.dict->version; }
 
+const gw_rules_t *gw_pipeline_rules(const gw_pipeline_t *p) { return p->set.rules; }
+
 void gw_result_clear(gw_result_t *res) {
     free(res->id);
     free(res->record);

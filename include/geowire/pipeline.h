@@ -83,5 +83,8 @@ void gw_result_clear(gw_result_t *res);
 /* Version strings that go into every record. Valid until the next
  * successful gw_pipeline_reload. */
 const char *gw_pipeline_dict_version(const gw_pipeline_t *p);
+/* The alert rules in use, or NULL when the config names none. Same
+ * lifetime as the dictionary version above. */
+const struct gw_rules *gw_pipeline_rules(const gw_pipeline_t *p);
 
 #endif

@@ -48,7 +48,6 @@ typedef struct {
 typedef struct gw_cond gw_cond_t;
 struct gw_cond {
     gw_cond_kind_t kind;
-    int line, col;              /* where it is written, for messages */
     gw_cond_t **kids; size_t n_kids;   /* all, any (>= 1), not (1) */
 
     gw_idset_t ids;       /* country: countries; bloc: blocs; theme: themes;

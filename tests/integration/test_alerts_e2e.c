@@ -179,6 +179,16 @@ Test(alerts_e2e, check_reports_rule_errors_with_position, .timeout = 60) {
     cr_assert(strstr(err, want), "stderr lacks '%s': %s", want, err);
     free(err);
     gwt_proc_free(&p);
+
+    /* the shipped config: its rules are checked and reported */
+    char *ok_argv[] = {(char *)gwt_bin(), "check", "-c", "config/geowire.yaml", NULL};
+    cr_assert_eq(gwt_spawn(&p, ok_argv, NULL), 0);
+    rc = gwt_wait(&p, 30000);
+    gwt_read_out(&p);
+    cr_assert_eq(rc, 0);
+    cr_assert(p.out && strstr(p.out, "/config/alerts.yaml: ok (") && strstr(p.out, "alert rule"), "stdout: %s",
+              p.out ? p.out : "");
+    gwt_proc_free(&p);
     unlink(rules);
     unlink(conf);
     rmdir(dir);
