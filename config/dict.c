@@ -305,6 +305,28 @@ static int load_blocs(load_t *L, const char *path) {
     return rc;
 }
 
+/* Ids seen so far, for the duplicate check: open addressing over person
+ * indexes (a linear scan per person made a 100k-name file take minutes). */
+typedef struct {
+    uint32_t *slot;   /* person index + 1; 0 = empty */
+    size_t mask;
+} id_set_t;
+
+static size_t id_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* Adds person i; returns the index of an earlier person with the same id,
+ * or -1. */
+static long id_set_add(id_set_t *set, const gw_person_t *people, uint32_t i) {
+    for (size_t k = id_hash(people[i].id) & set->mask;; k = (k + 1) & set->mask) {
+        if (!set->slot[k]) { set->slot[k] = i + 1; return -1; }
+        if (!strcmp(people[set->slot[k] - 1].id, people[i].id)) return (long)set->slot[k] - 1;
+    }
+}
+
 static int load_people(load_t *L, const char *path) {
     static const char *const top[] = {"version", "as_of", "people", NULL};
     static const char *const keys[] = {"id", "name", "country", "names", "short",
@@ -313,7 +335,14 @@ static int load_people(load_t *L, const char *path) {
     gw_yaml_doc_t *doc = NULL;
     const gw_yaml_node_t *list = NULL;
     int rc = open_list(L, path, "people", top, "people", &doc, &list);
+    id_set_t ids = {NULL, 0};
     if (rc == GW_OK && !(L->d->people = gw_calloc(list->n, sizeof(gw_person_t)))) rc = oom(L);
+    if (rc == GW_OK) {
+        size_t cap = 16;
+        while (cap < list->n * 2) cap *= 2;
+        if (!(ids.slot = gw_calloc(cap, sizeof(uint32_t)))) rc = oom(L);
+        ids.mask = cap - 1;
+    }
     for (size_t i = 0; rc == GW_OK && i < list->n; i++) {
         const gw_yaml_node_t *e = list->items[i], *n;
         gw_person_t *p = &L->d->people[L->d->n_people++];
@@ -322,12 +351,10 @@ static int load_people(load_t *L, const char *path) {
             (rc = dup_str(L, gw_yaml_get(e, "name"), "name", &p->name)) ||
             (rc = country_ref(L, gw_yaml_get(e, "country"), "country", &p->country)))
             break;
-        for (size_t k = 0; k + 1 < L->d->n_people; k++)
-            if (strcmp(L->d->people[k].id, p->id) == 0) {
-                rc = gw_yaml_errf(doc, gw_yaml_get(e, "id"), L->err, L->errlen, "duplicate id '%s'", p->id);
-                break;
-            }
-        if (rc) break;
+        if (id_set_add(&ids, L->d->people, (uint32_t)i) >= 0) {
+            rc = gw_yaml_errf(doc, gw_yaml_get(e, "id"), L->err, L->errlen, "duplicate id '%s'", p->id);
+            break;
+        }
         if ((n = gw_yaml_get(e, "short_unambiguous")) &&
             (rc = gw_yaml_bool(doc, n, "short_unambiguous", &p->short_unambiguous, L->err, L->errlen)))
             break;
@@ -356,6 +383,7 @@ static int load_people(load_t *L, const char *path) {
         if (rc == GW_OK)
             rc = add_terms(L, L->d->entities, gw_yaml_get(e, "short"), target(GW_T_PERSON_SHORT, (uint32_t)i), "short");
     }
+    free(ids.slot);
     gw_yaml_free(doc);
     return rc;
 }
