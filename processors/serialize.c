@@ -18,6 +18,20 @@ static const char *const field_names[GW_FIELDS] = {"title", "body"};
 static const char *const how_names[] = {"full", "alias", "title_name", "short"};
 static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75};
 
+/* Plain appends for the hot parts (spans, codes, counts): printf parses
+ * its format on every call and was most of this stage's cost. Doubles keep
+ * printf, whose rounding the record's bytes depend on. */
+static void put(gw_buf_t *b, const char *s) { gw_buf_append(b, s, strlen(s)); }
+
+static void put_int(gw_buf_t *b, long long v) {
+    char t[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do t[sizeof t - ++n] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) t[sizeof t - ++n] = '-';
+    gw_buf_append(b, t + sizeof t - n, n);
+}
+
 static void str_or_null(gw_buf_t *b, const char *s) {
     if (s) gw_json_str(b, s, strlen(s));
     else gw_buf_append(b, "null", 4);
@@ -30,11 +44,23 @@ static void date_or_null(gw_buf_t *b, int32_t day) {
     gw_buf_printf(b, "\"%s\"", d);
 }
 
+/* ,"field":"title","start":N,"end":N} after a term or the opening brace */
+static void span_tail(gw_buf_t *b, const gw_span_t *s) {
+    put(b, "\"field\":\"");
+    put(b, field_names[s->field]);
+    put(b, "\",\"start\":");
+    put_int(b, s->start);
+    put(b, ",\"end\":");
+    put_int(b, s->end);
+    gw_buf_putc(b, '}');
+}
+
 static void spans(gw_buf_t *b, const gw_hit_t *h) {
     gw_buf_append(b, "[", 1);
-    for (size_t k = 0; k < h->n_spans; k++)
-        gw_buf_printf(b, "%s{\"field\":\"%s\",\"start\":%u,\"end\":%u}", k ? "," : "",
-                      field_names[h->spans[k].field], h->spans[k].start, h->spans[k].end);
+    for (size_t k = 0; k < h->n_spans; k++) {
+        put(b, k ? ",{" : "{");
+        span_tail(b, &h->spans[k]);
+    }
     gw_buf_append(b, "]", 1);
 }
 
@@ -77,14 +103,20 @@ static void write_countries(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *
     for (size_t i = 0; i < n; i++) {
         const gw_hit_t *h = hs[i];
         const gw_country_t *c = &d->countries[h->index];
-        gw_buf_printf(b, "%s{\"code\":\"%s\",\"name\":", i ? "," : "", c->code);
+        put(b, i ? ",{\"code\":\"" : "{\"code\":\"");
+        put(b, c->code);
+        put(b, "\",\"name\":");
         gw_json_str(b, c->name, strlen(c->name));
-        gw_buf_printf(b, ",\"mentions\":%d,\"salience\":%.3f,\"role\":\"%s\",\"via\":[", h->mentions,
-                      h->salience, h->actor ? "actor" : "mention");
+        put(b, ",\"mentions\":");
+        put_int(b, h->mentions);
+        gw_buf_printf(b, ",\"salience\":%.3f", h->salience);
+        put(b, h->actor ? ",\"role\":\"actor\",\"via\":[" : ",\"role\":\"mention\",\"via\":[");
         int first = 1;
         for (int v = 0; v < GW_VIA__COUNT; v++)
             if (h->via & (1u << v)) {
-                gw_buf_printf(b, "%s\"%s\"", first ? "" : ",", gw_via_name((gw_via_t)v));
+                put(b, first ? "\"" : ",\"");
+                put(b, gw_via_name((gw_via_t)v));
+                gw_buf_putc(b, '"');
                 first = 0;
             }
         gw_buf_append(b, "],\"spans\":", 10);
@@ -129,8 +161,11 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
      * of no country is rooted at IGO (UN bodies: IGO + UNO). */
     if (country < 0 && code && strcmp(code, "IGO") == 0) code = NULL;
     gw_buf_printf(b, ",\"cameo\":\"%s%s\"", country >= 0 ? d->countries[country].code : "IGO", code ? code : "");
-    gw_buf_printf(b, ",\"match\":\"%s\",\"confidence\":%.2f,\"mentions\":%d,\"salience\":%.3f,\"spans\":",
-                  how_names[h->how], how_confidence[h->how], h->mentions, h->salience);
+    put(b, ",\"match\":\"");
+    put(b, how_names[h->how]);
+    gw_buf_printf(b, "\",\"confidence\":%.2f,\"mentions\":", how_confidence[h->how]);
+    put_int(b, h->mentions);
+    gw_buf_printf(b, ",\"salience\":%.3f,\"spans\":", h->salience);
     spans(b, h);
     gw_buf_putc(b, '}');
 }
@@ -146,6 +181,18 @@ static void write_blocs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
             hs[j] = hs[j - 1];
             hs[j - 1] = t;
         }
+    /* The item's countries in index order, which is code order (the table
+     * is sorted by code): members are listed by walking this once per bloc
+     * instead of the whole country table. */
+    uint32_t *cs = n ? gw_malloc((r->n_hits ? r->n_hits : 1) * sizeof(*cs)) : NULL;
+    size_t nc = 0;
+    if (n && !cs) { b->oom = 1; return; }
+    for (size_t k = 0; n && k < r->n_hits; k++)
+        if (r->hits[k].kind == GW_HIT_COUNTRY) {
+            size_t j = nc++;
+            for (; j > 0 && cs[j - 1] > r->hits[k].index; j--) cs[j] = cs[j - 1];
+            cs[j] = r->hits[k].index;
+        }
     gw_buf_append(b, ",\"blocs\":[", 10);
     for (size_t i = 0; i < n; i++) {
         const gw_bloc_t *bl = &d->blocs[hs[i]->index];
@@ -156,18 +203,17 @@ static void write_blocs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
         gw_buf_printf(b, ",\"named\":%s,\"members_mentioned\":[", hs[i]->named ? "true" : "false");
         /* countries in code order: the country table is sorted by code */
         int first = 1;
-        for (size_t c = 0; c < d->n_countries; c++) {
-            int mentioned = 0;
-            for (size_t k = 0; k < r->n_hits && !mentioned; k++)
-                mentioned = r->hits[k].kind == GW_HIT_COUNTRY && r->hits[k].index == c;
-            if (mentioned && gw_dict_member_at(bl, (uint32_t)c, r->day)) {
-                gw_buf_printf(b, "%s\"%s\"", first ? "" : ",", d->countries[c].code);
+        for (size_t k = 0; k < nc; k++)
+            if (gw_dict_member_at(bl, cs[k], r->day)) {
+                put(b, first ? "\"" : ",\"");
+                put(b, d->countries[cs[k]].code);
+                gw_buf_putc(b, '"');
                 first = 0;
             }
-        }
         gw_buf_append(b, "]}", 2);
     }
     gw_buf_putc(b, ']');
+    free(cs);
 }
 
 static const char *pair_code(const gw_dict_t *d, uint32_t id) {
@@ -197,7 +243,13 @@ static void write_pairs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d) {
         const gw_pair_t *p = &r->pairs[ord[i]];
         const char *a = pair_code(d, p->a), *c = pair_code(d, p->b);
         if (strcmp(a, c) > 0) { const char *t = a; a = c; c = t; }
-        gw_buf_printf(b, "%s{\"a\":\"%s\",\"b\":\"%s\",\"sentences\":%d}", i ? "," : "", a, c, p->sentences);
+        put(b, i ? ",{\"a\":\"" : "{\"a\":\"");
+        put(b, a);
+        put(b, "\",\"b\":\"");
+        put(b, c);
+        put(b, "\",\"sentences\":");
+        put_int(b, p->sentences);
+        gw_buf_putc(b, '}');
     }
     gw_buf_putc(b, ']');
     free(ord);
@@ -214,7 +266,8 @@ static void write_themes(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, 
             const gw_span_t *s = &h->spans[k];
             gw_buf_append(b, k ? ",{\"term\":" : "{\"term\":", k ? 9 : 8);
             gw_json_str(b, r->field[s->field] + s->start, s->end - s->start);
-            gw_buf_printf(b, ",\"field\":\"%s\",\"start\":%u,\"end\":%u}", field_names[s->field], s->start, s->end);
+            gw_buf_putc(b, ',');
+            span_tail(b, s);
         }
         gw_buf_append(b, "]}", 2);
     }
