@@ -235,18 +235,24 @@ const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
         gw_text_free(&t);
         return finish("und", 0, confidence);
     }
+    const char *code = gw_lang_detect_folded(l, t.fold, t.fold_len, confidence);
+    gw_text_free(&t);
+    return code;
+}
+
+const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fold_len,
+                                  double *confidence) {
     size_t count[S_N] = {0};
     size_t letters = 0, vi = 0, uk = 0, ru_only = 0;
     double score[MAX_LANGS] = {0};
     double hits = 0;
-    const char *f = t.fold;
     size_t i = 0;
-    while (i < t.fold_len) {
+    while (i < fold_len) {
         /* One word: a run of word characters. */
         size_t ws = i;
         int32_t cp;
-        while (i < t.fold_len) {
-            int n = gw_utf8_decode(f, t.fold_len, i, &cp);
+        while (i < fold_len) {
+            int n = gw_utf8_decode(f, fold_len, i, &cp);
             if (!gw_cp_is_word(cp)) break;
             i += (size_t)n;
             if (cp < 0x80 && cp <= '9') continue; /* digits say nothing */
@@ -269,9 +275,8 @@ const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
                 hits += 1.0;
             }
         }
-        if (i == ws) i += (size_t)gw_utf8_decode(f, t.fold_len, i, &cp);
+        if (i == ws) i += (size_t)gw_utf8_decode(f, fold_len, i, &cp);
     }
-    gw_text_free(&t);
     if (!letters) return finish("und", 0, confidence);
 
     int top = S_LATIN;

@@ -96,13 +96,24 @@ static int count_lang(gw_record_t *r, const char *code, size_t bytes, size_t *be
     return GW_OK;
 }
 
+/* Start of the folded text produced by original offsets >= off, searched
+ * from *cur onward (paragraphs come in order, so one pass serves them all). */
+static size_t fold_at(const gw_text_t *t, size_t off, size_t *cur) {
+    size_t j = *cur;
+    while (j < t->fold_len && t->map[j] < off) j++;
+    return *cur = j;
+}
+
 /* Language per paragraph of the body (the title joins the first), the
- * item's language being the one with most text. */
+ * item's language being the one with most text. Detection runs on slices
+ * of the folded body: a paragraph break is a starter and folds to a space,
+ * so a slice holds exactly the words of the paragraph folded alone. */
 static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
     size_t tally[32], best = 0;
     snprintf(r->lang, sizeof(r->lang), "und");
     const char *b = r->field[GW_FIELD_BODY];
-    size_t n = r->field_len[GW_FIELD_BODY], start = 0;
+    const gw_text_t *bt = &r->text[GW_FIELD_BODY], *tt = &r->text[GW_FIELD_TITLE];
+    size_t n = r->field_len[GW_FIELD_BODY], start = 0, cur = 0;
     int first = 1;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && b[i] != '\n') continue;
@@ -112,19 +123,20 @@ static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
         if (!blank || (first && i == n)) {
             const char *code;
             size_t bytes = len;
+            size_t fs = fold_at(bt, start, &cur), fe = fold_at(bt, i, &cur);
             if (first && r->field_len[GW_FIELD_TITLE]) {
                 /* Headlines are short: detect them together with the lead. */
                 gw_buf_t t;
                 gw_buf_init(&t);
-                gw_buf_append(&t, r->field[GW_FIELD_TITLE], r->field_len[GW_FIELD_TITLE]);
-                gw_buf_putc(&t, '\n');
-                gw_buf_append(&t, b + start, len);
+                gw_buf_append(&t, tt->fold, tt->fold_len);
+                gw_buf_putc(&t, ' ');
+                gw_buf_append(&t, bt->fold + fs, fe - fs);
                 if (t.oom) { gw_buf_free(&t); return GW_ENOMEM; }
-                code = gw_lang_detect(lid, t.data, t.len, NULL);
-                bytes = t.len;
+                code = gw_lang_detect_folded(lid, t.data, t.len, NULL);
+                bytes = r->field_len[GW_FIELD_TITLE] + 1 + len;
                 gw_buf_free(&t);
             } else {
-                code = gw_lang_detect(lid, b + start, len, NULL);
+                code = gw_lang_detect_folded(lid, bt->fold + fs, fe - fs, NULL);
             }
             first = 0;
             if (r->n_langs < 32 && strcmp(code, "und") != 0 &&

@@ -25,6 +25,10 @@ void gw_lang_free(gw_langid_t *l);
  * *confidence (optional) gets a 0..1 figure. Pure: safe from any thread. */
 const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
                            double *confidence);
+/* The same over text already folded by gw_text_fold (the normaliser folds
+ * each field once and detects paragraph by paragraph on slices of it). */
+const char *gw_lang_detect_folded(const gw_langid_t *l, const char *fold, size_t len,
+                                  double *confidence);
 /* True if `code` is a code this model can produce (for validating input). */
 int gw_lang_known(const gw_langid_t *l, const char *code);
 
