@@ -167,67 +167,317 @@ static void date_from_ingest(gw_record_t *r) {
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 }
 
-/* Reads an optional string member; a wrong type is a warning, not a loss. */
-static int opt_string(gw_record_t *r, json_t *obj, const char *key, char **dst) {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) return GW_OK;
-    if (!json_is_string(v)) {
+/* The members parse reads, as found by jansson or by the fast scanner. */
+enum { K_TITLE, K_BODY, K_TEXT, K_SOURCE, K_URL, K_LANG, K_ID, K_PUBLISHED, K__COUNT };
+static const char *const member_names[K__COUNT] = {"title", "body", "text", "source",
+                                                   "url", "lang", "id", "published_at"};
+
+typedef enum { FV_ABSENT = 0, FV_NULL, FV_STRING, FV_INTEGER, FV_OTHER } fv_kind_t;
+
+typedef struct {
+    fv_kind_t kind;
+    const char *s;      /* FV_STRING: decoded bytes (may hold NUL) */
+    size_t len;
+    char *own;          /* s when the scanner had to unescape it (freed by the caller) */
+    json_int_t i;       /* FV_INTEGER */
+} fval_t;
+
+/* Copies a value, repairing invalid UTF-8 and NULs; warns once per field.
+ * A value the scanner already unescaped into its own buffer is adopted when
+ * there is nothing to repair (it is valid UTF-8 by construction). */
+static int take_member(gw_record_t *r, const char *name, fval_t *v, char **dst, size_t *dst_len) {
+    if (v->own && !memchr(v->own, '\0', v->len)) {
+        free(*dst);
+        *dst = v->own;
+        v->own = NULL;
+        if (dst_len) *dst_len = v->len;
+        return GW_OK;
+    }
+    return take_text(r, name, v->s, v->len, dst, dst_len);
+}
+
+/* An optional string member; a wrong type is a warning, not a loss. */
+static int opt_string(gw_record_t *r, fval_t *v, const char *key, char **dst) {
+    if (v->kind == FV_ABSENT || v->kind == FV_NULL) return GW_OK;
+    if (v->kind != FV_STRING) {
         char msg[80];
         int m = snprintf(msg, sizeof(msg), "'%s' is not a string; ignored", key);
         return gw_record_warn(r, "field_ignored", msg, (size_t)m) == GW_ENOMEM ? GW_ENOMEM : GW_OK;
     }
-    return take_text(r, key, json_string_value(v), json_string_length(v), dst, NULL);
+    return take_member(r, key, v, dst, NULL);
 }
 
-static int text_field(gw_record_t *r, json_t *obj, const char *key, int field) {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) return GW_OK;
-    if (!json_is_string(v))
+static int text_field(gw_record_t *r, fval_t *v, const char *key, int field) {
+    if (v->kind == FV_ABSENT || v->kind == FV_NULL) return GW_OK;
+    if (v->kind != FV_STRING)
         return gw_record_reject(r, GW_REASON_INVALID_FIELD, "'%s' must be a string", key);
-    return take_text(r, key, json_string_value(v), json_string_length(v), &r->field[field], &r->field_len[field]);
+    return take_member(r, key, v, &r->field[field], &r->field_len[field]);
+}
+
+/* Fills the record from the members, whichever parser found them. */
+static int apply_members(gw_record_t *r, fval_t *fv) {
+    int rc;
+    if ((rc = text_field(r, &fv[K_TITLE], "title", GW_FIELD_TITLE))) return rc;
+    int body = fv[K_BODY].kind != FV_ABSENT && fv[K_BODY].kind != FV_NULL;
+    if ((rc = text_field(r, &fv[body ? K_BODY : K_TEXT], body ? "body" : "text", GW_FIELD_BODY))) return rc;
+    if ((rc = opt_string(r, &fv[K_SOURCE], "source", &r->source)) ||
+        (rc = opt_string(r, &fv[K_URL], "url", &r->url)) ||
+        (rc = opt_string(r, &fv[K_LANG], "lang", &r->lang_given)))
+        return rc;
+    fval_t *id = &fv[K_ID];
+    if (id->kind == FV_STRING) {
+        if ((rc = take_member(r, "id", id, &r->id, NULL))) return rc;
+    } else if (id->kind == FV_INTEGER) {
+        char num[32];
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, id->i);
+        if (!(r->id = gw_strdup(num))) return GW_ENOMEM;
+    } else if (id->kind == FV_OTHER) {
+        return gw_record_reject(r, GW_REASON_INVALID_FIELD, "'id' must be a string or an integer");
+    }
+    fval_t *pub = &fv[K_PUBLISHED];
+    if (pub->kind != FV_ABSENT && pub->kind != FV_NULL) {
+        const char *ps = pub->kind == FV_STRING ? pub->s : NULL;
+        if (!ps || gw_parse_date(ps, pub->len, r->published, &r->day) != GW_OK) {
+            r->published[0] = '\0';
+            /* the value up to a NUL, at most 80 bytes (the scanner's strings
+             * are not NUL-terminated) */
+            const char *shown = ps ? ps : "(not a string)";
+            size_t sl = ps ? pub->len : strlen(shown);
+            const char *nul = memchr(shown, '\0', sl);
+            if (nul) sl = (size_t)(nul - shown);
+            char msg[160];
+            int m = snprintf(msg, sizeof(msg), "published_at '%.*s' is not RFC 3339, YYYY-MM-DD, YYYY-MM or YYYY; using ingest time",
+                             (int)(sl < 80 ? sl : 80), shown);
+            gw_record_warn(r, "published_at_invalid", msg, (size_t)m);
+        }
+    }
+    return GW_OK;
+}
+
+/* ---- the fast scanner ----------------------------------------------------
+ * Most items are one flat object of strings, integers and literals. This
+ * scanner reads exactly that shape in one pass, without building a tree or
+ * allocating per member. Whatever it does not take on (nesting, reals,
+ * escaped keys, more than 64 members, and anything invalid) returns 0 and
+ * the item goes through jansson, which gives the same members or the
+ * error message. The scanner therefore accepts only JSON that jansson
+ * accepts with the same flags (duplicate keys, raw control characters and
+ * lone surrogates are left to jansson to refuse), and tests compare the
+ * two over valid and invalid payloads. */
+
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+    return -1;
+}
+
+static int hex4(const char *p, const char *end, unsigned *out) {
+    if (end - p < 4) return 0;
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hexval(p[k]);
+        if (h < 0) return 0;
+        v = v << 4 | (unsigned)h;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Scans a string starting after its opening quote; *p ends after the
+ * closing quote. With `out`, unescapes into a new buffer (owned by out).
+ * Returns 0 when jansson must decide. */
+static int scan_string(const char **pp, const char *end, const char **s, size_t *len, int *escaped) {
+    const char *p = *pp;
+    *s = p;
+    *escaped = 0;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') { *len = (size_t)(p - *s); *pp = p + 1; return 1; }
+        if (c < 0x20) return 0;
+        if (c == '\\') {
+            *escaped = 1;
+            if (++p >= end) return 0;
+            char e = *p;
+            if (e == 'u') {
+                unsigned u;
+                if (!hex4(p + 1, end, &u)) return 0;
+                p += 4;
+                if (u >= 0xDC00 && u <= 0xDFFF) return 0;
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    unsigned lo;
+                    if (end - p < 7 || p[1] != '\\' || p[2] != 'u' || !hex4(p + 3, end, &lo) ||
+                        lo < 0xDC00 || lo > 0xDFFF)
+                        return 0;
+                    p += 6;
+                }
+            } else if (!strchr("\"\\/bfnrt", e) || !e) {
+                return 0;
+            }
+        }
+        p++;
+    }
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Unescapes a string scan_string accepted. Returns NULL on OOM. */
+static char *unescape(const char *s, size_t n, size_t *out_len) {
+    char *o = gw_malloc(n + 1), *w = o;
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') { *w++ = s[i]; continue; }
+        char e = s[++i];
+        switch (e) {
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
+        case 'u': {
+            unsigned u, lo;
+            hex4(s + i + 1, s + n, &u);
+            i += 4;
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                hex4(s + i + 3, s + n, &lo);
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            }
+            w += put_utf8(w, u);
+            break;
+        }
+        default: *w++ = e; /* " \ / */
+        }
+    }
+    *w = '\0';
+    *out_len = (size_t)(w - o);
+    return o;
+}
+
+static int literal(const char **pp, const char *end, const char *word) {
+    size_t n = strlen(word);
+    if ((size_t)(end - *pp) < n || memcmp(*pp, word, n)) return 0;
+    *pp += n;
+    return 1;
+}
+
+/* Returns 1 with fv filled, 0 for "ask jansson", GW_ENOMEM. */
+static int fast_scan(const char *p, size_t n, fval_t *fv) {
+    const char *end = p + n, *keys[64];
+    size_t klen[64], nkeys = 0;
+    while (p < end && is_ws(*p)) p++;
+    if (p == end || *p++ != '{') return 0;
+    while (p < end && is_ws(*p)) p++;
+    if (p < end && *p == '}') p++;
+    else for (;;) {
+        const char *k, *v;
+        size_t kl, vl;
+        int esc;
+        if (p == end || *p++ != '"' || !scan_string(&p, end, &k, &kl, &esc) || esc) return 0;
+        for (size_t j = 0; j < nkeys; j++)
+            if (klen[j] == kl && !memcmp(keys[j], k, kl)) return 0;
+        if (nkeys == 64) return 0;
+        keys[nkeys] = k;
+        klen[nkeys++] = kl;
+        int which = -1;
+        for (int j = 0; j < K__COUNT; j++)
+            if (strlen(member_names[j]) == kl && !memcmp(member_names[j], k, kl)) which = j;
+        while (p < end && is_ws(*p)) p++;
+        if (p == end || *p++ != ':') return 0;
+        while (p < end && is_ws(*p)) p++;
+        if (p == end) return 0;
+        fval_t tmp, *f = which >= 0 ? &fv[which] : &tmp;
+        if (*p == '"') {
+            p++;
+            if (!scan_string(&p, end, &v, &vl, &esc)) return 0;
+            f->kind = FV_STRING;
+            f->s = v;
+            f->len = vl;
+            if (esc && which >= 0) {
+                if (!(f->own = unescape(v, vl, &f->len))) return GW_ENOMEM;
+                f->s = f->own;
+            }
+        } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            const char *d = p + (*p == '-');
+            const char *q = d;
+            while (q < end && *q >= '0' && *q <= '9') q++;
+            /* leading zeros, reals and integers that might not fit: jansson */
+            if (q == d || q - d > 18 || (*d == '0' && q - d > 1)) return 0;
+            if (q < end && (*q == '.' || *q == 'e' || *q == 'E')) return 0;
+            f->kind = FV_INTEGER;
+            f->i = strtoll(p, NULL, 10);
+            p = q;
+        } else if (literal(&p, end, "null")) {
+            f->kind = FV_NULL;
+        } else if (literal(&p, end, "true") || literal(&p, end, "false")) {
+            f->kind = FV_OTHER;
+        } else {
+            return 0; /* arrays, objects, anything else */
+        }
+        while (p < end && is_ws(*p)) p++;
+        if (p == end) return 0;
+        if (*p == ',') { p++; while (p < end && is_ws(*p)) p++; continue; }
+        if (*p++ != '}') return 0;
+        break;
+    }
+    while (p < end && is_ws(*p)) p++;
+    return p == end;
+}
+
+static void clear_members(fval_t *fv) {
+    for (int k = 0; k < K__COUNT; k++) free(fv[k].own);
+    memset(fv, 0, K__COUNT * sizeof(*fv));
 }
 
 static int parse_json(gw_record_t *r, const char *p, size_t n) {
     if (json_depth_exceeds(p, n, r->max_json_depth))
         return gw_record_reject(r, GW_REASON_INVALID_JSON, "JSON nested deeper than %d levels", r->max_json_depth);
+    fval_t fv[K__COUNT];
+    memset(fv, 0, sizeof(fv));
+    int fast = fast_scan(p, n, fv);
+    if (fast == GW_ENOMEM) { clear_members(fv); return GW_ENOMEM; }
+    if (fast == 1) {
+        int rc = apply_members(r, fv);
+        clear_members(fv);
+        return rc;
+    }
+    clear_members(fv);
     json_error_t jerr;
     json_t *root = json_loadb(p, n, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root)
         return gw_record_reject(r, GW_REASON_INVALID_JSON, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-    int rc = GW_OK;
+    int rc;
     if (!json_is_object(root)) {
         rc = gw_record_reject(r, GW_REASON_NOT_OBJECT, "JSON value is %s, not an object",
                               json_is_array(root) ? "an array" : json_is_string(root) ? "a string" : "a scalar");
-        goto out;
-    }
-    if ((rc = text_field(r, root, "title", GW_FIELD_TITLE))) goto out;
-    json_t *body = json_object_get(root, "body");
-    if ((rc = text_field(r, root, body && !json_is_null(body) ? "body" : "text", GW_FIELD_BODY))) goto out;
-    if ((rc = opt_string(r, root, "source", &r->source)) || (rc = opt_string(r, root, "url", &r->url)) ||
-        (rc = opt_string(r, root, "lang", &r->lang_given)))
-        goto out;
-    json_t *id = json_object_get(root, "id");
-    if (id && !json_is_null(id)) {
-        if (json_is_string(id)) rc = take_text(r, "id", json_string_value(id), json_string_length(id), &r->id, NULL);
-        else if (json_is_integer(id)) {
-            char num[32];
-            snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
-            if (!(r->id = gw_strdup(num))) rc = GW_ENOMEM;
-        } else rc = gw_record_reject(r, GW_REASON_INVALID_FIELD, "'id' must be a string or an integer");
-        if (rc) goto out;
-    }
-    json_t *pub = json_object_get(root, "published_at");
-    if (pub && !json_is_null(pub)) {
-        const char *ps = json_is_string(pub) ? json_string_value(pub) : NULL;
-        if (!ps || gw_parse_date(ps, json_string_length(pub), r->published, &r->day) != GW_OK) {
-            r->published[0] = '\0';
-            const char *shown = ps ? ps : "(not a string)";
-            char msg[160];
-            int m = snprintf(msg, sizeof(msg), "published_at '%.80s' is not RFC 3339, YYYY-MM-DD, YYYY-MM or YYYY; using ingest time", shown);
-            gw_record_warn(r, "published_at_invalid", msg, (size_t)m);
+    } else {
+        for (int k = 0; k < K__COUNT; k++) {
+            json_t *v = json_object_get(root, member_names[k]);
+            if (!v) continue;
+            if (json_is_null(v)) fv[k].kind = FV_NULL;
+            else if (json_is_string(v)) {
+                fv[k].kind = FV_STRING;
+                fv[k].s = json_string_value(v);
+                fv[k].len = json_string_length(v);
+            } else if (json_is_integer(v)) {
+                fv[k].kind = FV_INTEGER;
+                fv[k].i = json_integer_value(v);
+            } else fv[k].kind = FV_OTHER;
         }
+        rc = apply_members(r, fv);
     }
-out:
     json_decref(root);
     return rc;
 }
@@ -258,16 +508,20 @@ int gw_parse_run(gw_record_t *r, const gw_env_t *env) {
     if (c == '{' || c == '[' || c == '"') {
         /* jansson refuses invalid UTF-8 outright; repair first so one bad
          * byte in a body does not cost the whole item. */
-        size_t fixed_len, repairs;
-        char *fixed = gw_utf8_repair(payload, len, &fixed_len, &repairs);
-        if (!fixed) return GW_ENOMEM;
-        if (repairs) {
-            char msg[96];
-            int m = snprintf(msg, sizeof(msg), "payload: %zu invalid UTF-8 sequence(s) replaced with U+FFFD", repairs);
-            gw_record_warn(r, "utf8_repaired", msg, (size_t)m);
+        if (gw_utf8_valid(payload, len) && !memchr(payload, '\0', len)) {
+            rc = parse_json(r, payload, len); /* nothing to repair: no copy */
+        } else {
+            size_t fixed_len, repairs;
+            char *fixed = gw_utf8_repair(payload, len, &fixed_len, &repairs);
+            if (!fixed) return GW_ENOMEM;
+            if (repairs) {
+                char msg[96];
+                int m = snprintf(msg, sizeof(msg), "payload: %zu invalid UTF-8 sequence(s) replaced with U+FFFD", repairs);
+                gw_record_warn(r, "utf8_repaired", msg, (size_t)m);
+            }
+            rc = parse_json(r, fixed, fixed_len);
+            free(fixed);
         }
-        rc = parse_json(r, fixed, fixed_len);
-        free(fixed);
     } else {
         rc = parse_text(r, payload, len);
     }

@@ -291,6 +291,60 @@ out:
     return rc;
 }
 
+/* NFKC + case fold of a segment that is one code point alone, without
+ * utf8proc's decompose/compose round trip: a code point with no case
+ * folding, or whose folding is its simple lower case (itself stable), and
+ * with at most a canonical decomposition that composes back (no
+ * compatibility mapping, no singleton, not excluded from composition), folds to that one
+ * code point. Anything else returns -1 and takes the library path. Tests
+ * compare both paths over every code point. */
+static int32_t fold_lone(int32_t cp) {
+    const utf8proc_property_t *p = utf8proc_get_property(cp);
+    int32_t c = cp;
+    if (p->combining_class) return -1;
+    if (p->casefold_seqindex != UINT16_MAX) {
+        c = utf8proc_tolower(cp);
+        if (c == cp) return -1;
+        p = utf8proc_get_property(c);
+        if (p->casefold_seqindex != UINT16_MAX || p->combining_class) return -1;
+    }
+    if (p->decomp_seqindex != UINT16_MAX) {
+        /* A canonical singleton (U+0374 -> U+02B9, CJK compatibility
+         * ideographs) does not compose back: only a decomposition of two
+         * or more code points does. */
+        utf8proc_int32_t d[8], k[8];
+        int last = 0;
+        if (p->decomp_type || p->comp_exclusion) return -1;
+        utf8proc_ssize_t n = utf8proc_decompose_char(c, d, 8, UTF8PROC_DECOMPOSE, &last);
+        /* ... and whose parts have no compatibility mapping (U+0385 holds
+         * U+00A8, which NFKC turns into a space and a mark). */
+        if (n < 2 || n > 8 || utf8proc_decompose_char(c, k, 8, FOLD_OPTS & ~UTF8PROC_COMPOSE, &last) != n ||
+            memcmp(d, k, (size_t)n * sizeof(d[0])))
+            return -1;
+    }
+    return c;
+}
+
+/* Folds orig[i, end) where every byte is ASCII and none is followed by a
+ * non-ASCII byte inside the run (ASCII then ASCII cannot compose). The
+ * buffer is reserved once for the run: ASCII never grows. */
+static int fold_ascii(gw_text_t *t, const char *orig, size_t i, size_t end) {
+    if (reserve(t, t->fold_len + (end - i))) return GW_ENOMEM;
+    char *f = t->fold;
+    uint32_t *map = t->map;
+    size_t o = t->fold_len;
+    for (; i < end; i++) {
+        unsigned char c = (unsigned char)orig[i];
+        if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+        else if (c >= '\t' && c <= '\r') c = ' ';
+        if (c == ' ' && o && f[o - 1] == ' ') continue;
+        f[o] = (char)c;
+        map[o++] = (uint32_t)i;
+    }
+    t->fold_len = o;
+    return GW_OK;
+}
+
 static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     t->orig = orig;
     t->orig_len = len;
@@ -300,21 +354,25 @@ static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     size_t i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)orig[i];
-        if (fast && c < 0x80 && (i + 1 == len || (unsigned char)orig[i + 1] < 0x80)) {
-            /* ASCII followed by ASCII cannot compose: fold inline. The
-             * buffer holds len + 16 and ASCII never grows, so no reserve. */
-            if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
-            else if (c >= '\t' && c <= '\r') c = ' ';
-            if (!(c == ' ' && t->fold_len && t->fold[t->fold_len - 1] == ' ')) {
-                if (reserve(t, t->fold_len + 1)) return GW_ENOMEM;
-                t->fold[t->fold_len] = (char)c;
-                t->map[t->fold_len++] = (uint32_t)i;
+        if (fast && c < 0x80) {
+            size_t e = i;
+            while (e < len && (unsigned char)orig[e] < 0x80) e++;
+            if (e < len) e--; /* the last one may compose with what follows */
+            if (e > i) {
+                if (fold_ascii(t, orig, i, e)) return GW_ENOMEM;
+                i = e;
+                continue;
             }
-            i++;
-            continue;
         }
         size_t e = segment_end(orig, len, i);
-        int rc = fold_segment(t, orig, i, e);
+        int rc;
+        int32_t cp, lone = -1;
+        if (fast && c >= 0x80 && e == i + (size_t)gw_utf8_decode(orig, len, i, &cp) && cp >= 0) {
+            if (is_dropped(cp)) { i = e; continue; }
+            lone = fold_lone(cp);
+        }
+        if (lone >= 0) rc = is_dropped(lone) ? GW_OK : emit(t, post_map(lone), (uint32_t)i);
+        else rc = fold_segment(t, orig, i, e);
         if (rc) return rc;
         i = e;
     }

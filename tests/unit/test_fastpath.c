@@ -1,0 +1,172 @@
+/* The fast paths equal the slow ones: folding (every code point, alone and
+ * in mixed text) against utf8proc's path, and the JSON scanner against
+ * jansson (valid items give the same record, invalid ones are refused with
+ * jansson's verdict). */
+#include <criterion/criterion.h>
+#include "support/shipped.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geowire/common.h"
+#include "geowire/pipeline.h"
+#include "geowire/text.h"
+
+static void expect_same_fold(const char *s, size_t len) {
+    gw_text_t a, b;
+    gw_text_init(&a);
+    gw_text_init(&b);
+    cr_assert_eq(gw_text_fold(&a, s, len), GW_OK);
+    cr_assert_eq(gw_text_fold_slow(&b, s, len), GW_OK);
+    cr_assert_eq(a.fold_len, b.fold_len, "fold length of '%.*s': fast %zu, slow %zu", (int)len, s,
+                 a.fold_len, b.fold_len);
+    cr_assert(!memcmp(a.fold, b.fold, a.fold_len), "folded bytes of '%.*s' differ: '%s' vs '%s'",
+              (int)len, s, a.fold, b.fold);
+    cr_assert(!memcmp(a.map, b.map, (a.fold_len + 1) * sizeof(uint32_t)), "offset map of '%.*s' differs",
+              (int)len, s);
+    gw_text_free(&a);
+    gw_text_free(&b);
+}
+
+static size_t utf8(char *o, uint32_t cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Every code point, between ASCII letters (the lone-code-point path) and
+ * before a combining mark (which must send it down the library path). */
+Test(fastpath, fold_every_code_point_alone_and_before_a_mark) {
+    gw_text_t a, b;
+    gw_text_init(&a);
+    gw_text_init(&b);
+    char s[16];
+    size_t checked = 0;
+    for (uint32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+        for (int ctx = 0; ctx < 2; ctx++) {
+            size_t n = 0;
+            s[n++] = 'A';
+            n += utf8(s + n, cp);
+            if (ctx) n += utf8(s + n, 0x0301);
+            s[n++] = 'b';
+            cr_assert_eq(gw_text_fold(&a, s, n), GW_OK);
+            cr_assert_eq(gw_text_fold_slow(&b, s, n), GW_OK);
+            cr_assert(a.fold_len == b.fold_len && !memcmp(a.fold, b.fold, a.fold_len) &&
+                          !memcmp(a.map, b.map, (a.fold_len + 1) * sizeof(uint32_t)),
+                      "U+%04X (context %d): fast '%s', slow '%s'", cp, ctx, a.fold, b.fold);
+            checked++;
+        }
+    }
+    cr_assert_gt(checked, 2000000);
+    gw_text_free(&a);
+    gw_text_free(&b);
+}
+
+Test(fastpath, fold_mixed_texts) {
+    static const char *const texts[] = {
+        "Prime Minister  Anwar\tIbrahim\n\nmet\r\nofficials",
+        "e\xcc\x81t\xc3\xa9 and E\xcc\x81TE\xcc\x81",                      /* decomposed accents after ASCII */
+        "\xc4\xb0stanbul, I\xcc\x87stanbul, \xc4\xb1sparta",                 /* Turkish dotted and dotless i */
+        "\xd0\x92\xd0\xbb\xd0\xb0\xd0\xb4\xd0\xb8\xd0\xbc\xd0\xb8\xd1\x80 \xd0\x9f\xd1\x83\xd1\x82\xd0\xb8\xd0\xbd",
+        "\xe4\xb9\xa0\xe8\xbf\x91\xe5\xb9\xb3\xe4\xbc\x9a\xe8\xa7\x81",      /* Han */
+        "Nguy\xe1\xbb\x85n Ph\xc3\xba Tr\xe1\xbb\x8dng \xc4\x90\xe1\xbb\xa9\x63",
+        "Stra\xc3\x9f\x65 STRASSE \xe1\xba\x9e \xef\xac\x81nance",            /* sharp s, capital sharp s, ligature */
+        "zero\xe2\x80\x8bwidth soft\xc2\xad" "hyphen \xe2\x80\x9cquoted\xe2\x80\x9d \xe2\x80\x94 dash\xc2\xa0nbsp",
+        "\xea\xb0\x80\xe1\x86\xa8 Hangul with a trailing jamo, \xef\xbd\x81\xef\xbd\x82 full width",
+        "\xd9\x85\xd8\xad\xd9\x85\xd9\x8e\xd9\x91\xd8\xaf \xd8\xa3\xd8\xad\xd9\x85\xd8\xaf",    /* Arabic with harakat */
+        "\xce\xa3\xce\x99\xce\xa3\xce\xa5\xce\xa6\xce\x9f\xce\xa3 \xcf\x83\xce\xbf\xcf\x86\xcf\x8c\xcf\x82",
+        "   leading and trailing   ",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) expect_same_fold(texts[i], strlen(texts[i]));
+}
+
+/* ---- JSON: the scanner against jansson ------------------------------------ */
+
+TestSuite(fastjson, .init = gw_test_pipeline_setup, .fini = gw_test_pipeline_teardown);
+
+static void run(const char *payload, gw_result_t *res) {
+    gw_input_meta_t meta = {.ingest_ms = 1767270896000LL};
+    cr_assert_eq(gw_pipeline_process(gw_test_pipeline, payload, strlen(payload), &meta, res), GW_OK);
+    if (res->record) gw_test_dump_record(res->record, res->record_len);
+}
+
+/* The scanner leaves any nested value to jansson, so adding one member
+ * holding an array sends the same item through jansson: both records must
+ * be byte-identical. */
+static void expect_same_as_jansson(const char *payload) {
+    const char *close = strrchr(payload, '}');
+    cr_assert(close);
+    char slow[4096];
+    int inner = strchr(payload, ':') != NULL;
+    snprintf(slow, sizeof slow, "%.*s%s\"zz_nested\":[1,{\"a\":null}]%s", (int)(close - payload), payload,
+             inner ? "," : "", close);
+    gw_result_t a, b;
+    run(payload, &a);
+    run(slow, &b);
+    cr_assert_eq(a.reason, b.reason, "%s: reason %s vs %s (%s)", payload, gw_reason_name(a.reason),
+                 gw_reason_name(b.reason), b.message);
+    cr_assert_str_eq(a.message, b.message, "%s", payload);
+    cr_assert_eq(a.record_len, b.record_len, "%s:\n%s\n%s", payload, a.record, b.record);
+    if (a.record) cr_assert(!memcmp(a.record, b.record, a.record_len), "%s:\n%s\n%s", payload, a.record, b.record);
+    gw_result_clear(&a);
+    gw_result_clear(&b);
+}
+
+Test(fastjson, valid_items_give_the_records_jansson_gives) {
+    static const char *const items[] = {
+        "{\"id\":\"a1\",\"title\":\"Lavrov visits Kuala Lumpur\",\"body\":\"Russia and Malaysia held talks.\"}",
+        "{ \"title\" : \"Spaces\\tand\\nescapes \\\"quoted\\\" \\\\ \\/ \\b\\f\\r\" ,\"body\":\"x\" }",
+        "{\"title\":\"\\u0041\\u00e9\\u4e60 \\ud83d\\ude00 surrogate pair\",\"body\":\"\\u0000 a NUL\"}",
+        "{\"title\":\"NUL in the title \\u0000 here\",\"body\":\"Body\"}",
+        "{\"id\":12345,\"title\":\"integer id\",\"body\":\"b\"}",
+        "{\"id\":-0,\"title\":\"negative zero id\",\"body\":\"b\"}",
+        "{\"id\":-987654321012345678,\"title\":\"big negative id\",\"body\":\"b\"}",
+        "{\"id\":null,\"title\":\"null id\",\"body\":null,\"text\":\"text alias\"}",
+        "{\"title\":\"wrong types\",\"body\":\"b\",\"source\":true,\"url\":7,\"lang\":false}",
+        "{\"title\":\"published\",\"body\":\"b\",\"published_at\":\"2025-07-10T08:00:00+08:00\"}",
+        "{\"title\":\"bad date\",\"body\":\"b\",\"published_at\":\"soon\\u0000ish\"}",
+        "{\"title\":\"date not a string\",\"body\":\"b\",\"published_at\":20250710}",
+        "{\"title\":\"lang\",\"body\":\"b\",\"lang\":\"ms\",\"unknown\":\"ignored\",\"\":\"empty key\"}",
+        "{\"title\":\"title only\"}",
+        "{\"body\":\"  \",\"title\":\"\\u00a0\"}",
+        "{}",
+        "{\"title\":42}",
+        "{\"id\":true,\"title\":\"bool id\"}",
+        "{\"title\":\"x\",\"body\":\"\xc3\xa9t\xc3\xa9 \xe4\xb9\xa0\xe8\xbf\x91\xe5\xb9\xb3\"}",
+    };
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) expect_same_as_jansson(items[i]);
+}
+
+/* JSON jansson refuses must never be read by the scanner. */
+Test(fastjson, invalid_json_is_refused_as_jansson_refuses_it) {
+    static const char *const bad[] = {
+        "{\"title\":\"dup\",\"title\":\"dup\"}",
+        "{\"title\":\"raw\x01" "control\"}",
+        "{\"title\":\"lone \\ud800 surrogate\"}",
+        "{\"title\":\"lone \\udc00 low\"}",
+        "{\"title\":\"bad \\x escape\"}",
+        "{\"title\":\"short \\u12\"}",
+        "{\"title\":\"x\"} trailing",
+        "{\"id\":0123,\"title\":\"x\"}",
+        "{\"id\":123456789012345678901234567890,\"title\":\"x\"}",
+        "{\"title\":\"x\",}",
+        "{\"title\" \"x\"}",
+        "{\"title\":\"unterminated}",
+        "{\"title\":tru}",
+        "{\"title\":\"x\"",
+        "{'title':'x'}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gw_result_t res;
+        run(bad[i], &res);
+        cr_assert_eq(res.reason, GW_REASON_INVALID_JSON, "%s: %s", bad[i], gw_reason_name(res.reason));
+        gw_result_clear(&res);
+    }
+}
