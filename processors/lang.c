@@ -252,6 +252,12 @@ const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fo
         size_t ws = i;
         int32_t cp;
         while (i < fold_len) {
+            unsigned char c = (unsigned char)f[i];
+            if (c < 0x80) { /* folded ASCII: a-z, 0-9 or a separator, no calls */
+                if (c >= 'a' && c <= 'z') { count[S_LATIN]++; letters++; i++; continue; }
+                if (c >= '0' && c <= '9') { i++; continue; } /* digits say nothing */
+                if (c < 'A' || c > 'Z') { cp = c; break; }
+            }
             int n = gw_utf8_decode(f, fold_len, i, &cp);
             if (!gw_cp_is_word(cp)) break;
             i += (size_t)n;

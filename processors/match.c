@@ -402,6 +402,12 @@ size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *ou
     int prev_word = 0, prev_uns = 0, stop = 0;
     size_t i = 0;
     while (i < len) {
+        if (prev_word && !prev_uns) {
+            /* Inside a word of a spaced script nothing can start: skip the
+             * rest of an ASCII word in one tight loop. */
+            while (i < len && ascii_word((unsigned char)f[i])) i++;
+            if (i == len) break;
+        }
         int n;
         cls_t c = cls_at(f, len, i, &n);
         if ((!prev_word || prev_uns || c.unspaced) && m->root[(unsigned char)f[i]]) {
