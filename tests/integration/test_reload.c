@@ -120,6 +120,76 @@ Test(reload, pipeline_swaps_a_valid_set_and_keeps_the_old_one_on_error)
     unlink(people);
 }
 
+/* Writes the shipped alerts.yaml plus `extra` rules to `path`. */
+static void write_alerts(const char *path, const char *extra)
+{
+    FILE *in = fopen("config/alerts.yaml", "r");
+    cr_assert_not_null(in);
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    cr_assert_not_null(out);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    fclose(in);
+    fputs(extra, out);
+    fclose(out);
+    cr_assert_eq(rename(tmp, path), 0);
+}
+
+static const char *const zorblax_rule =
+    "  - id: zorblax-watch\n"
+    "    description: the fictional test minister is a party\n"
+    "    when:\n"
+    "      all:\n"
+    "        - actor: {id: per:quentin_zorblax}\n";
+
+/* Rules are compiled against the dictionaries they name: a rule about a
+ * person the new dictionary lacks refuses the whole reload; the person
+ * and the rule together go in as one set. */
+Test(reload, alert_rules_reload_with_the_dictionaries_they_name)
+{
+    char people[] = "/tmp/gwt-people-XXXXXX.yaml", alerts[] = "/tmp/gwt-alerts-XXXXXX.yaml";
+    close(mkstemps(people, 5));
+    close(mkstemps(alerts, 5));
+    write_people(people, "");
+    write_alerts(alerts, "");
+    char line_p[300], line_a[300], cfgpath[64];
+    snprintf(line_p, sizeof line_p, "  people: %s", people);
+    snprintf(line_a, sizeof line_a, "alerts: %s", alerts);
+    const char *edits[] = {"  people:", line_p, "alerts:", line_a, NULL};
+    cr_assert_eq(gwt_config_write(cfgpath, sizeof cfgpath, edits), 0);
+    char err[4096];
+    gw_config_t *cfg = gw_config_load(cfgpath, err, sizeof err);
+    cr_assert_not_null(cfg, "%s", err);
+    cr_assert_str_eq(cfg->alerts, alerts, "the test config names no alerts file");
+    gw_pipeline_t *p = gw_pipeline_new(cfg, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+
+    write_alerts(alerts, zorblax_rule);
+    cr_assert_eq(gw_pipeline_reload(p, cfg, err, sizeof err), GW_EINVAL);
+    cr_assert_not_null(strstr(err, alerts), "%s", err);
+
+    write_people(people, person_yaml);
+    cr_assert_eq(gw_pipeline_reload(p, cfg, err, sizeof err), GW_OK, "%s", err);
+    gw_result_t res;
+    cr_assert_eq(gw_pipeline_process(p, item_text, strlen(item_text), NULL, &res), GW_OK);
+    cr_assert_eq(res.reason, GW_REASON_NONE, "%s", res.message);
+    json_error_t je;
+    json_t *j = json_loadb(res.record, res.record_len, 0, &je);
+    cr_assert_not_null(j);
+    cr_assert_not_null(gw_test_find_by(j, "alerts", "rule", "zorblax-watch"), "%s", res.record);
+    json_decref(j);
+    gw_result_clear(&res);
+
+    gw_pipeline_free(p);
+    gw_config_free(cfg);
+    unlink(cfgpath);
+    unlink(people);
+    unlink(alerts);
+}
+
 /* The enriched record of item `id` among the output, or NULL. */
 static const gwt_msg_t *find_record(const gwt_msgs_t *ms, const char *id)
 {
