@@ -284,3 +284,31 @@ Test(reload, sighup_swaps_dictionaries_and_a_broken_file_keeps_serving, .timeout
     unlink(people);
     gw_embedded_stop(e);
 }
+
+/* What a reload cannot apply is named by key, and a secret's value never
+ * appears in the list. */
+Test(reload, restart_only_keys_are_named_without_values)
+{
+    char a[64], b[64];
+    setenv("GW_TEST_SESSION_MS", "6000", 1);
+    cr_assert_eq(gwt_config_write(a, sizeof a, NULL), 0);
+    const char *edits[] = {"  output:", "  output: news.enriched.v2", "  max_in_flight:",
+                           "  max_in_flight: 64", "  max_evidence:", "  max_evidence: 4", NULL};
+    cr_assert_eq(gwt_config_write(b, sizeof b, edits), 0);
+    char err[4096];
+    gw_config_t *ca = gw_config_load(a, err, sizeof err);
+    cr_assert_not_null(ca, "%s", err);
+    setenv("GW_TEST_SESSION_MS", "7321", 1);
+    gw_config_t *cb = gw_config_load(b, err, sizeof err);
+    cr_assert_not_null(cb, "%s", err);
+    char *keys = gw_config_restart_keys(ca, cb);
+    cr_assert_str_eq(keys, "topics.output,kafka.consumer.session.timeout.ms,limits.max_in_flight");
+    free(keys);
+    keys = gw_config_restart_keys(ca, ca);
+    cr_assert_str_eq(keys, "");
+    free(keys);
+    gw_config_free(ca);
+    gw_config_free(cb);
+    unlink(a);
+    unlink(b);
+}
