@@ -29,6 +29,8 @@ help:
 	@echo "make run        install what is missing, build, run on the embedded broker over the sample feed"
 	@echo "make test       unit + integration tests (ASan+UBSan); every record checked against the schema"
 	@echo "make eval       precision/recall of countries, people, themes on tests/eval"
+	@echo "make install    binary, config, dictionaries, systemd unit, man page (PREFIX, DESTDIR, SYSCONFDIR)"
+	@echo "make check-install  install into a temp folder and check the tree, the unit and the man page"
 
 deps:
 	@scripts/deps.sh
