@@ -290,11 +290,13 @@ static void replay(redrive_t *r, const rd_kafka_message_t *m)
     if ((r->since >= 0 && ts < r->since) || (r->until >= 0 && ts >= r->until)) return;
     r->matched++;
     if (r->dry_run) {
-        char ot[256], oo[32];
+        char ot[256], op[16], oo[32];
         const char *t = header(m, "geowire-source-topic", ot, sizeof ot);
+        const char *p = header(m, "geowire-source-partition", op, sizeof op);
         const char *o = header(m, "geowire-source-offset", oo, sizeof oo);
-        printf("%s/%" PRId32 "/%" PRId64 " reason=%s timestamp=%" PRId64 " bytes=%zu source=%s/%s\n",
-               r->dlq, m->partition, m->offset, reason, ts, m->len, t ? t : "?", o ? o : "?");
+        printf("%s/%" PRId32 "/%" PRId64 " reason=%s timestamp=%" PRId64 " bytes=%zu source=%s/%s/%s\n",
+               r->dlq, m->partition, m->offset, reason, ts, m->len, t ? t : "?", p ? p : "?",
+               o ? o : "?");
         return;
     }
     rd_kafka_headers_t *h = replay_headers(r, m, reason);

@@ -196,6 +196,7 @@ Test(redrive, filters_by_reason_and_time_and_a_dry_run_produces_nothing, .timeou
     cr_assert_eq(redrive(b, dry, out, sizeof out), 0);
     cr_assert_not_null(strstr(out, "matched=6"), "%s", out);
     cr_assert_not_null(strstr(out, "reason=no_text"), "%s", out);
+    cr_assert_not_null(strstr(out, " source=news.raw/0/4\n"), "%s", out);
     cr_assert_eq(gwt_topic_count(b, "news.raw"), 0, "a dry run produced");
 
     const char *since[] = {"--since", t, "--reason", "invalid_json", NULL};
