@@ -21,7 +21,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
 .PHONY: all deps run test unit integration eval bench clean help check-config seed-check \
-        install uninstall check-install
+        install uninstall check-install fuzz fuzz-smoke fuzz-build
 all: build/geowire
 
 help:
@@ -139,3 +139,43 @@ uninstall:
 # man page that names every option of every command's --help.
 check-install: build/geowire
 	tests/packaging/check-install.sh
+
+# --- hardening: fuzzing, valgrind, allocation failures, soak -----------------
+# libFuzzer targets (fuzz/): clang with libclang-rt-14-dev, installed by
+# scripts/deps.sh. Each target also builds with fuzz/replay.c into the test
+# build, and `make test` replays the seed corpora and past crashes.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := pipeline text match config dict
+# resolve: the pipeline target again, over news text and the shipped names
+FUZZ_RUNS    := pipeline resolve text match config dict
+FUZZ_LIB_SRC := $(wildcard config/*.c processors/*.c)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB_SRC) fuzz/support.c)
+FUZZ_BIN     := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+REPLAY_BIN   := $(patsubst %,build/san/fuzz/replay_%,$(FUZZ_TARGETS))
+
+fuzz-build: deps $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_OBJ) $(patsubst %,build/fuzz/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+
+build/fuzz/%.o: %.c $(wildcard include/geowire/*.h fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Ifuzz -c -o $@ $<
+
+build/fuzz/fuzz_%: build/fuzz/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(ALL_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+build/san/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/support.c $(filter-out build/san/tests/%,$(SOBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Ifuzz -o $@ $^ $(LIBS)
+
+# make fuzz FUZZ_SECONDS=600 runs each target that long; new inputs go to
+# build/fuzz/corpus/<target>, crashes to build/fuzz/crashes/.
+fuzz: fuzz-build
+	@fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_RUNS)
+
+fuzz-smoke: fuzz-build
+	@fuzz/run.sh 30 $(FUZZ_RUNS)
+
+# The replay test needs every target's replay binary.
+build/san/tests/test_fuzz_replay: | $(REPLAY_BIN)

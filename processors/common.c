@@ -24,18 +24,31 @@ int gw_err(char *errbuf, size_t errlen, int rc, const char *fmt, ...) {
  * exists only to drive out-of-memory paths in tests. */
 static long alloc_countdown;
 
-void gw_alloc_fail_after(long n) { alloc_countdown = n; }
+long gw_alloc_fail_after(long n) {
+    long left = alloc_countdown;
+    alloc_countdown = n;
+    return left;
+}
 
 static int alloc_should_fail(void) {
     if (alloc_countdown <= 0) return 0;
     return --alloc_countdown == 0;
 }
 
-void *gw_malloc(size_t n) { return alloc_should_fail() ? NULL : malloc(n ? n : 1); }
-void *gw_calloc(size_t n, size_t size) {
-    return alloc_should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+static unsigned long alloc_failures;
+
+unsigned long gw_alloc_failures(void) { return __atomic_load_n(&alloc_failures, __ATOMIC_RELAXED); }
+
+static void *counted(void *p) {
+    if (!p) __atomic_add_fetch(&alloc_failures, 1, __ATOMIC_RELAXED);
+    return p;
 }
-void *gw_realloc(void *p, size_t n) { return alloc_should_fail() ? NULL : realloc(p, n ? n : 1); }
+
+void *gw_malloc(size_t n) { return counted(alloc_should_fail() ? NULL : malloc(n ? n : 1)); }
+void *gw_calloc(size_t n, size_t size) {
+    return counted(alloc_should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1));
+}
+void *gw_realloc(void *p, size_t n) { return counted(alloc_should_fail() ? NULL : realloc(p, n ? n : 1)); }
 
 char *gw_strndup(const char *s, size_t n) {
     char *d = gw_malloc(n + 1);

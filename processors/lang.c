@@ -231,9 +231,10 @@ const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
     if (!text || !len) return finish("und", 0, confidence);
     gw_text_t t;
     gw_text_init(&t);
-    if (!gw_utf8_valid(text, len) || gw_text_fold(&t, text, len)) {
+    if (!gw_utf8_valid(text, len)) return finish("und", 0, confidence);
+    if (gw_text_fold(&t, text, len)) { /* out of memory: not "und", which is an answer */
         gw_text_free(&t);
-        return finish("und", 0, confidence);
+        return finish(NULL, 0, confidence);
     }
     const char *code = gw_lang_detect_folded(l, t.fold, t.fold_len, confidence);
     gw_text_free(&t);

@@ -97,6 +97,9 @@ int gw_record_emit(gw_record_t *r, gw_emit_kind_t kind, const char *json, size_t
     return GW_OK;
 }
 
+/* Invalid UTF-8 becomes U+FFFD here, whatever the caller passed: a
+ * message cut with "%.80s" can split a character of the item's text, and a
+ * record must stay valid JSON text (found by fuzz/fuzz_pipeline.c). */
 void gw_json_str(gw_buf_t *b, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
     gw_buf_reserve(b, len + 2);
@@ -104,6 +107,15 @@ void gw_json_str(gw_buf_t *b, const char *s, size_t len) {
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            int32_t cp;
+            int n = gw_utf8_decode(s, len, i, &cp);
+            if (cp >= 0) { i += (size_t)n - 1; continue; }
+            gw_buf_append(b, s + run, i - run);
+            gw_buf_append(b, "\xEF\xBF\xBD", 3);
+            run = i + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         gw_buf_append(b, s + run, i - run);
         run = i + 1;

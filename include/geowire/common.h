@@ -57,8 +57,14 @@ void *gw_calloc(size_t n, size_t size);
 void *gw_realloc(void *p, size_t n);
 char *gw_strdup(const char *s);
 char *gw_strndup(const char *s, size_t n);
-/* Test hook: the Nth allocation from now on fails (0 disables). */
-void gw_alloc_fail_after(long n);
+/* Test hook: the Nth allocation from now on fails (0 disables). Returns
+ * what was left of the previous countdown: > 0 means its failure was never
+ * reached, so a test knows when N has passed the last allocation. */
+long gw_alloc_fail_after(long n);
+/* How many allocations have returned NULL so far (injected or real). Lets
+ * the caller of a library that reports out-of-memory as something else
+ * (jansson: a syntax error) tell the two apart. */
+unsigned long gw_alloc_failures(void);
 
 /* Milliseconds since the Unix epoch, wall clock. */
 int64_t gw_now_ms(void);

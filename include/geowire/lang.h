@@ -21,8 +21,9 @@ gw_langid_t *gw_lang_load(const char *path, char *err, size_t errlen);
 void gw_lang_free(gw_langid_t *l);
 
 /* Detects the language of a UTF-8 text (need not be folded). Returns a
- * static ISO 639-1 code, or "und" when the text is too short or unclear.
- * *confidence (optional) gets a 0..1 figure. Pure: safe from any thread. */
+ * static ISO 639-1 code, or "und" when the text is too short or unclear,
+ * or NULL when out of memory. *confidence (optional) gets a 0..1 figure.
+ * Pure: safe from any thread. */
 const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
                            double *confidence);
 /* The same over text already folded by gw_text_fold (the normaliser folds
