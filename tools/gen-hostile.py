@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the hostile input file for `geowire tag` robustness tests.
 
-    python3 tools/gen-hostile.py [--out build/fixtures/hostile.txt]
+    python3 tools/gen-hostile.py [--out build/fixtures/hostile.txt] [--bomb FILE]
+
+With --bomb alone it writes only the billion-laughs YAML config.
 
 Every line (separated by a single b"\\n") is something a broken or malicious
 producer could put on the input topic. The file is bytes, not text: some
@@ -84,6 +86,15 @@ def build():
                  body="RussiaMalaysiaIndonesia" * 20000))
     L.append(b'{"id": "two-mb-junk", "title": "' + b"A" * (2 * 1024 * 1024) + b'"}')
 
+    # Past max_item_bytes (1 MiB by default): each is too_large before any
+    # parsing, which is the bounded outcome; tests/unit/test_hostile.c runs
+    # the same shapes through a pipeline with the limit raised.
+    L.append(obj(id="ten-mb", title="A 10 MB item",
+                 body=("Russia and Malaysia. " * (10 * 1024 * 1024 // 21 + 1))[: 10 * 1024 * 1024]))
+    L.append(b'{"id": "array-1m", "title": "A million entries", "body": "Russia", "tags": ['
+             + b"0," * 999999 + b"0]}")
+    L.append(obj(id="putin-1m", title="One name a million times", body="Putin " * 1000000))
+
     # --- NUL bytes (a line can hold \0 but not \n) -----------------------
     L.append(b"\x00")
     L.append(b'{"id": "raw-nul", "title": "Russia\x00Malaysia", "body": "x"}')
@@ -149,10 +160,27 @@ def build():
     return L
 
 
+# The billion-laughs config: nine levels of ten aliases (10^9 "lol"s if a
+# loader expanded them). geowire refuses YAML anchors at the first one.
+BOMB = (
+    "kafka:\n  brokers: embedded\n  group_id: bomb\n"
+    'lol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{n}: &{n} [{','.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="build/fixtures/hostile.txt")
+    ap.add_argument("--out", help="the hostile lines (default build/fixtures/hostile.txt, "
+                    "or none when only --bomb is given)")
+    ap.add_argument("--bomb", help="write the billion-laughs YAML config to this file")
     args = ap.parse_args()
+    if args.bomb:
+        with open(args.bomb, "w") as fh:
+            fh.write(BOMB)
+        if not args.out:
+            return 0
+    args.out = args.out or "build/fixtures/hostile.txt"
     lines = build()
     for i, line in enumerate(lines):
         if b"\n" in line:

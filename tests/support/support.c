@@ -4,6 +4,8 @@
 #include "support/support.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -380,4 +382,139 @@ int gwt_config_write(char *path, size_t n, const char *const *edits)
     }
     fclose(in);
     return fclose(out) == 0 ? 0 : -1;
+}
+
+/* --- streams of items ---------------------------------------------------- */
+
+static const char *const item_texts[] = {
+    "France and Germany agreed on a new trade framework in Berlin on Monday.",
+    "Ministers from Indonesia and Malaysia met in Jakarta to discuss fisheries.",
+    "Brazil announced new tariffs on steel imports from China.",
+    "The Kenyan parliament debated a budget amid protests in Nairobi.",
+    "Japan and South Korea held talks on export controls in Tokyo.",
+};
+
+char **gwt_items(const char *tag, size_t n)
+{
+    char **v = calloc(n, sizeof *v);
+    for (size_t i = 0; v && i < n; i++) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "{\"id\":\"it-%s-%04zu\",\"title\":\"Item %zu\",\"body\":\"%s\"}", tag, i, i,
+                 item_texts[i % 5]);
+        v[i] = strdup(buf);
+    }
+    return v;
+}
+
+void gwt_items_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) free(v[i]);
+    free(v);
+}
+
+size_t gwt_ids_seen(const gwt_msgs_t *ms, const char *tag, size_t n, size_t *dups)
+{
+    unsigned *seen = calloc(n ? n : 1, sizeof *seen);
+    char prefix[64];
+    int pl = snprintf(prefix, sizeof prefix, "it-%s-", tag);
+    for (size_t i = 0; i < ms->n; i++) {
+        json_error_t e;
+        json_t *j = json_loadb(ms->m[i].payload, ms->m[i].len, 0, &e);
+        const char *id = j ? json_string_value(json_object_get(j, "id")) : NULL;
+        if (id && !strncmp(id, prefix, (size_t)pl)) {
+            size_t k = (size_t)atol(id + pl);
+            if (k < n) seen[k]++;
+        }
+        json_decref(j);
+    }
+    size_t c = 0, d = 0;
+    for (size_t i = 0; i < n; i++) {
+        c += seen[i] > 0;
+        d += seen[i] > 1 ? seen[i] - 1 : 0;
+    }
+    free(seen);
+    if (dups) *dups = d;
+    return c;
+}
+
+struct gwt_stream {
+    pthread_t thread;
+    rd_kafka_t *rk;
+    const char *topic;
+    char *const *items;
+    size_t n;
+    int per_second;
+    int64_t *sent_at;
+    size_t sent;            /* written by the thread, read by the test */
+    int failed;             /* delivery reports with an error */
+    int produce_errors;
+};
+
+static void stream_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    gwt_stream_t *s = opaque;
+    if (m->err) __atomic_add_fetch(&s->failed, 1, __ATOMIC_RELAXED);
+}
+
+static void *stream_run(void *arg)
+{
+    gwt_stream_t *s = arg;
+    int64_t t0 = gwt_now();
+    for (size_t i = 0; i < s->n; i++) {
+        /* Item i is due at t0 + i/rate: a late thread catches up, it does
+         * not drift. */
+        int64_t due = t0 + (int64_t)i * 1000 / s->per_second;
+        while (gwt_now() < due) rd_kafka_poll(s->rk, (int)(due - gwt_now()));
+        for (;;) {
+            rd_kafka_resp_err_t err = rd_kafka_producev(
+                s->rk, RD_KAFKA_V_TOPIC(s->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_VALUE(s->items[i], strlen(s->items[i])), RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) { rd_kafka_poll(s->rk, 50); continue; }
+            if (err) s->produce_errors++;
+            break;
+        }
+        if (s->sent_at) __atomic_store_n(&s->sent_at[i], gwt_now(), __ATOMIC_RELAXED);
+        __atomic_store_n(&s->sent, i + 1, __ATOMIC_RELAXED);
+        rd_kafka_poll(s->rk, 0);
+    }
+    return NULL;
+}
+
+gwt_stream_t *gwt_stream_start(const char *brokers, const char *topic, char *const *items,
+                               size_t n, int per_second, int64_t *sent_at)
+{
+    gwt_stream_t *s = calloc(1, sizeof *s);
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    char e[256];
+    rd_kafka_conf_set(c, "bootstrap.servers", brokers, e, sizeof e);
+    rd_kafka_conf_set(c, "linger.ms", "5", e, sizeof e);
+    rd_kafka_conf_set(c, "message.timeout.ms", "0", e, sizeof e); /* never give up */
+    rd_kafka_conf_set(c, "log_level", "2", e, sizeof e);     /* faults are expected: no error lines */
+    rd_kafka_conf_set(c, "enable.idempotence", "true", e, sizeof e);
+    rd_kafka_conf_set_dr_msg_cb(c, stream_dr);
+    rd_kafka_conf_set_opaque(c, s);
+    s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof e);
+    if (!s->rk) { fprintf(stderr, "gwt_stream_start: %s\n", e); rd_kafka_conf_destroy(c); free(s); return NULL; }
+    s->topic = topic;
+    s->items = items;
+    s->n = n;
+    s->per_second = per_second > 0 ? per_second : 1;
+    s->sent_at = sent_at;
+    if (pthread_create(&s->thread, NULL, stream_run, s)) { rd_kafka_destroy(s->rk); free(s); return NULL; }
+    return s;
+}
+
+size_t gwt_stream_sent(const gwt_stream_t *s) { return __atomic_load_n(&s->sent, __ATOMIC_RELAXED); }
+
+int gwt_stream_join(gwt_stream_t *s, int timeout_ms)
+{
+    pthread_join(s->thread, NULL);
+    int left = rd_kafka_flush(s->rk, timeout_ms) ? 1 : 0;
+    int rc = left || s->failed || s->produce_errors ? -1 : 0;
+    if (rc) fprintf(stderr, "gwt_stream_join: %d undelivered, %d failed, %d refused\n",
+                    rd_kafka_outq_len(s->rk), s->failed, s->produce_errors);
+    rd_kafka_destroy(s->rk);
+    free(s);
+    return rc;
 }

@@ -86,6 +86,28 @@ int64_t gwt_committed_sum(const char *brokers, const char *group, const char *to
  * NULL. Copies the new path into `path` (n >= 32) and returns 0. */
 int gwt_config_write(char *path, size_t n, const char *const *edits);
 
+/* --- streams of items (fault injection, soak) --- */
+/* N JSON items with ids it-<tag>-0000.. whose bodies name countries; free
+ * with gwt_items_free. */
+char **gwt_items(const char *tag, size_t n);
+void gwt_items_free(char **v, size_t n);
+/* Of the ids it-<tag>-0..n-1, how many occur among the messages' JSON "id";
+ * *dups (may be NULL) gets the number of extra copies of those ids. */
+size_t gwt_ids_seen(const gwt_msgs_t *ms, const char *tag, size_t n, size_t *dups);
+
+/* Produces items to a topic from a thread at a steady rate, with one
+ * producer whose messages never time out (a broker outage only delays
+ * them), so a fault can be injected while the stream flows. When sent_at
+ * is not NULL, sent_at[i] gets the gwt_now() at which item i was produced. */
+typedef struct gwt_stream gwt_stream_t;
+gwt_stream_t *gwt_stream_start(const char *brokers, const char *topic, char *const *items,
+                               size_t n, int per_second, int64_t *sent_at);
+/* Items handed to the producer so far. */
+size_t gwt_stream_sent(const gwt_stream_t *s);
+/* Waits for the end of the stream and every delivery report (bounded by
+ * timeout_ms); frees the stream. 0 when all n were delivered. */
+int gwt_stream_join(gwt_stream_t *s, int timeout_ms);
+
 /* Milliseconds, monotonic. */
 int64_t gwt_now(void);
 void gwt_sleep_ms(int ms);
