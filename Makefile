@@ -21,7 +21,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
 .PHONY: all deps run test unit integration eval bench clean help check-config seed-check \
-        install uninstall check-install fuzz fuzz-smoke fuzz-build
+        install uninstall check-install fuzz fuzz-smoke fuzz-build valgrind soak soak-smoke
 all: build/geowire
 
 help:
@@ -179,3 +179,32 @@ fuzz-smoke: fuzz-build
 
 # The replay test needs every target's replay binary.
 build/san/tests/test_fuzz_replay: | $(REPLAY_BIN)
+
+# Valgrind memcheck needs a build without sanitizers: build/vg/.
+VG_OBJ := $(patsubst %.c,build/vg/%.o,$(LIB_SRC) $(MAIN_SRC))
+
+build/vg/%.o: %.c $(wildcard include/geowire/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 -g -c -o $@ $<
+
+build/vg/geowire: $(VG_OBJ)
+	$(CC) $(ALL_CFLAGS) -O1 -g -o $@ $^ $(LIBS)
+
+valgrind: deps build/vg/geowire
+	@tests/valgrind.sh
+
+# make soak DURATION=1800 [RATE=100]: the release build under a steady
+# stream with broker faults and kill -9 restarts (tests/soak/soak.c).
+DURATION ?= 1800
+RATE     ?= 100
+build/soak/soak: tests/soak/soak.c tests/support/support.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $^ $(LIBS)
+
+soak: deps build/geowire build/soak/soak
+	nice -n 10 build/soak/soak --duration $(DURATION) --rate $(RATE) --fault-every 60 --kill-every 300 \
+	    --report build/soak/report.json
+
+soak-smoke: deps build/geowire build/soak/soak
+	build/soak/soak --duration 90 --rate $(RATE) --fault-every 12 --kill-every 35 \
+	    --report build/soak/smoke.json

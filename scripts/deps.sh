@@ -3,7 +3,8 @@
 # missing. As root it runs apt-get; otherwise it prints the exact command.
 set -eu
 PKGS="build-essential pkg-config librdkafka-dev libjansson-dev libyaml-dev libutf8proc-dev
-libmicrohttpd-dev iso-codes libcriterion-dev python3 python3-yaml python3-jsonschema kcat"
+libmicrohttpd-dev iso-codes libcriterion-dev python3 python3-yaml python3-jsonschema kcat
+clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
