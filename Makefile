@@ -146,9 +146,9 @@ check-install: build/geowire
 # build, and `make test` replays the seed corpora and past crashes.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := pipeline text match config dict
+FUZZ_TARGETS := pipeline text match config dict rules
 # resolve: the pipeline target again, over news text and the shipped names
-FUZZ_RUNS    := pipeline resolve text match config dict
+FUZZ_RUNS    := pipeline resolve text match config dict rules
 FUZZ_LIB_SRC := $(wildcard config/*.c processors/*.c)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB_SRC) fuzz/support.c)

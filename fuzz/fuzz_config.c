@@ -4,8 +4,8 @@
  * reads it.
  *
  * The input is written to geowire.yaml in a scratch folder whose
- * dictionaries/ links to the shipped ones, so a mutated config that stays
- * valid loads completely. Invariants: a load either succeeds with every
+ * dictionaries/ and alerts.yaml link to the shipped ones, so a mutated
+ * config that stays valid loads completely. Invariants: a load either succeeds with every
  * required value set, or fails with a message that starts with the file's
  * path and holds a line:col position.
  */
@@ -21,13 +21,17 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc; (void)argv;
-    char target[PATH_MAX], link[PATH_MAX];
-    if (!realpath("config/dictionaries", target)) {
-        perror("fuzz_config: config/dictionaries (run from the repository root)");
-        exit(1);
+    static const char *const shipped[] = {"dictionaries", "alerts.yaml"};
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+        char target[PATH_MAX], from[PATH_MAX], link[PATH_MAX];
+        snprintf(from, sizeof from, "config/%s", shipped[i]);
+        if (!realpath(from, target)) {
+            perror("fuzz_config: the shipped config folder (run from the repository root)");
+            exit(1);
+        }
+        snprintf(link, sizeof link, "%s/%s", gwf_scratch_dir(), shipped[i]);
+        if (symlink(target, link)) { perror(link); exit(1); }
     }
-    snprintf(link, sizeof link, "%s/dictionaries", gwf_scratch_dir());
-    if (symlink(target, link)) { perror(link); exit(1); }
     return 0;
 }
 

@@ -34,3 +34,4 @@ Test(fuzz_replay, text_fold_and_offset_map, .timeout = 60) { cr_assert_geq(repla
 Test(fuzz_replay, matcher, .timeout = 60) { cr_assert_geq(replay("match", "fuzz/corpus/match"), 4); }
 Test(fuzz_replay, config_loader, .timeout = 60) { cr_assert_geq(replay("config", "fuzz/corpus/config"), 4); }
 Test(fuzz_replay, dictionary_loaders, .timeout = 120) { cr_assert_geq(replay("dict", "fuzz/corpus/dict"), 9); }
+Test(fuzz_replay, alert_rules, .timeout = 120) { cr_assert_geq(replay("rules", "fuzz/corpus/rules"), 2); }
