@@ -139,7 +139,6 @@ static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
                 code = gw_lang_detect_folded(lid, bt->fold + fs, fe - fs, NULL);
             }
             first = 0;
-            if (!code) return GW_ENOMEM;
             if (r->n_langs < 32 && strcmp(code, "und") != 0 &&
                 count_lang(r, code, bytes, &best, tally) != GW_OK)
                 return GW_ENOMEM;

@@ -436,37 +436,6 @@ static int fast_scan(const char *p, size_t n, fval_t *fv) {
     return p == end;
 }
 
-/* Counts the \u escapes that are half a surrogate pair (a lone high, a
- * lone low, a reversed pair); with `fix` (a copy of s, same length) writes
- * \ufffd over each there. */
-static size_t lone_surrogate_escapes(const char *s, size_t n, char *fix) {
-    size_t lone = 0;
-    int in_str = 0;
-    const char *end = s + n;
-    for (size_t i = 0; i < n; i++) {
-        if (!in_str || s[i] == '"') {
-            in_str = in_str ? 0 : s[i] == '"';
-            continue;
-        }
-        if (s[i] != '\\') continue;
-        unsigned u, lo;
-        if (i + 1 >= n || s[i + 1] != 'u' || !hex4(s + i + 2, end, &u) || u < 0xD800 || u > 0xDFFF) {
-            i++; /* the escaped character */
-            continue;
-        }
-        if (u <= 0xDBFF && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' && hex4(s + i + 8, end, &lo) &&
-            lo >= 0xDC00 && lo <= 0xDFFF) {
-            i += 11; /* a proper pair */
-            continue;
-        }
-        if (fix) memcpy(fix + i, "\\ufffd", 6);
-        lone++;
-        i += 5;
-    }
-    if (fix) fix[n] = '\0';
-    return lone;
-}
-
 static void clear_members(fval_t *fv) {
     for (int k = 0; k < K__COUNT; k++) free(fv[k].own);
     memset(fv, 0, K__COUNT * sizeof(*fv));
@@ -485,21 +454,6 @@ static int parse_json(gw_record_t *r, const char *p, size_t n) {
         return rc;
     }
     clear_members(fv);
-    /* jansson refuses a \u escape that is half a surrogate pair, which
-     * would cost a whole item for one broken character (a producer that cut
-     * a UTF-16 string between the halves of an emoji): like invalid UTF-8,
-     * each becomes U+FFFD, in a copy, only on this (jansson) path. */
-    char *fixed = NULL;
-    size_t lone = lone_surrogate_escapes(p, n, NULL);
-    if (lone) {
-        if (!(fixed = gw_malloc(n + 1))) return GW_ENOMEM;
-        memcpy(fixed, p, n);
-        lone_surrogate_escapes(p, n, fixed);
-        p = fixed;
-        char msg[96];
-        int m = snprintf(msg, sizeof(msg), "payload: %zu lone surrogate escape(s) replaced with U+FFFD", lone);
-        gw_record_warn(r, "utf8_repaired", msg, (size_t)m);
-    }
     /* jansson allocates through geowire's allocator, so injected failures
      * (gw_alloc_fail_after) reach the parser too, and an out-of-memory parse
      * is an internal failure, not invalid JSON. jansson 2.14 reports most
@@ -512,7 +466,6 @@ static int parse_json(gw_record_t *r, const char *p, size_t n) {
     unsigned long failures = gw_alloc_failures();
     json_error_t jerr;
     json_t *root = json_loadb(p, n, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    free(fixed); /* jansson keeps copies of its strings */
     if (gw_alloc_failures() != failures) {
         json_decref(root);
         return GW_ENOMEM;
