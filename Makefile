@@ -21,7 +21,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
 .PHONY: all deps run test unit integration eval bench clean help check-config seed-check \
-        install uninstall check-install fuzz fuzz-smoke fuzz-build valgrind soak soak-smoke
+        install uninstall check-install fuzz fuzz-smoke fuzz-build valgrind soak soak-smoke test-browser
 all: build/geowire
 
 help:
@@ -31,6 +31,7 @@ help:
 	@echo "make eval       precision/recall of countries, people, themes on tests/eval"
 	@echo "make install    binary, config, dictionaries, systemd unit, man page (PREFIX, DESTDIR, SYSCONFDIR)"
 	@echo "make check-install  install into a temp folder and check the tree, the unit and the man page"
+	@echo "make test-browser  the status page in headless chromium (screenshot: build/status-page.png)"
 
 deps:
 	@scripts/deps.sh
@@ -95,6 +96,27 @@ seed-check: build/geowire
 
 check-config: build/geowire
 	build/geowire check -c config/geowire.yaml
+
+# --- HTTP endpoint: the status page is compiled into the binary --------------
+# consumer/status.html becomes a C array (NUL-terminated) in build/gen.
+build/gen/status_html.h: consumer/status.html
+	@mkdir -p $(dir $@)
+	{ echo 'static const char gw_status_html[] = {'; od -An -v -tx1 $< | \
+	  sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00};'; } > $@.tmp && mv $@.tmp $@
+build/obj/consumer/http.o build/san/consumer/http.o: build/gen/status_html.h
+build/obj/consumer/http.o build/san/consumer/http.o: CFLAGS += -Ibuild/gen
+
+# The status page in headless Debian chromium, driven by playwright-core
+# (which never downloads a browser here); screenshot in build/status-page.png.
+BROWSER_DIR := build/browser
+$(BROWSER_DIR)/node_modules/playwright-core/package.json:
+	@scripts/deps.sh browser
+	@mkdir -p $(BROWSER_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(BROWSER_DIR) playwright-core@1.65.1
+
+test-browser: build/geowire $(BROWSER_DIR)/node_modules/playwright-core/package.json
+	NODE_PATH=$(CURDIR)/$(BROWSER_DIR)/node_modules timeout 300 node tests/browser/status-page.cjs \
+	    build/geowire config/geowire.yaml config/sample-feed.jsonl build/status-page.png
 
 clean:
 	rm -rf build

@@ -7,6 +7,7 @@
  */
 #include "geowire/config.h"
 #include "geowire/common.h"
+#include "geowire/http.h"
 #include "geowire/yaml.h"
 
 #include <errno.h>
@@ -147,11 +148,14 @@ static void config_defaults(gw_config_t *c) {
     c->topics.alerts = gw_strdup("news.alerts");
     c->topics.dead_letter = gw_strdup("news.dlq");
     c->topics.aggregates = gw_strdup("news.aggregates");
+    c->http.listen = gw_strdup(GW_HTTP_DEFAULT_LISTEN);
+    c->http.stall_timeout_ms = 30000;
+    c->http.stats_interval_ms = 1000;
     c->log.level = gw_strdup("info");
     c->log.format = gw_strdup("logfmt");
 }
 
-static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionaries", "alerts", "log", NULL};
+static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionaries", "alerts", "log", "http", NULL};
 static const char *const kafka_keys[] = {"brokers", "group_id", "processing_guarantee",
                                          "consumer", "producer", "embedded_partitions",
                                          "shutdown_timeout_ms", NULL};
@@ -164,6 +168,31 @@ static const char *const dict_keys[] = {"countries", "countries_overlay", "blocs
                                         "organizations", "discards", "themes", "languages",
                                         "titles", NULL};
 static const char *const log_keys[] = {"level", "format", NULL};
+static const char *const http_keys[] = {"listen", "stall_timeout_ms", "stats_interval_ms", NULL};
+
+/* http.listen: an address the HTTP module can bind, or "off". */
+static void load_http(loader_t *L, const gw_yaml_node_t *s) {
+    gw_config_t *c = L->cfg;
+    const gw_yaml_node_t *n;
+    if (!TRY(L, gw_yaml_check_keys(L->doc, s, http_keys, "http", e_, sizeof(e_)))) return;
+    if ((n = gw_yaml_get(s, "listen"))) {
+        set_str(L, &c->http.listen, n, "http.listen");
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        char why[GW_ERRLEN], e[GW_ERRLEN];
+        if (c->http.listen && !strcmp(c->http.listen, "off")) {
+            free(c->http.listen);
+            c->http.listen = NULL;
+        } else if (c->http.listen && gw_http_parse_addr(c->http.listen, &ss, &sl, why, sizeof(why)) != GW_OK) {
+            gw_yaml_errf(L->doc, n, e, sizeof(e), "http.listen: %s (or 'off')", why);
+            problem(L, e);
+        }
+    }
+    if ((n = gw_yaml_get(s, "stall_timeout_ms")))
+        set_int(L, &c->http.stall_timeout_ms, n, "http.stall_timeout_ms", 1000, 3600000);
+    if ((n = gw_yaml_get(s, "stats_interval_ms")))
+        set_int(L, &c->http.stats_interval_ms, n, "http.stats_interval_ms", 100, 600000);
+}
 
 static void load_kafka(loader_t *L, const gw_yaml_node_t *k) {
     gw_config_t *c = L->cfg;
@@ -252,6 +281,7 @@ static void load_sections(loader_t *L, const gw_yaml_node_t *root) {
     }
     /* Without an alerts file there are no rules: records carry alerts: []. */
     if ((n = gw_yaml_get(root, "alerts"))) set_path(L, &c->alerts, n, "alerts");
+    if ((s = gw_yaml_get(root, "http"))) load_http(L, s);
     if ((s = gw_yaml_get(root, "log")) &&
         TRY(L, gw_yaml_check_keys(L->doc, s, log_keys, "log", e_, sizeof(e_)))) {
         if ((n = gw_yaml_get(s, "level"))) {
@@ -353,6 +383,7 @@ void gw_config_free(gw_config_t *c) {
                       &c->dict.themes, &c->dict.languages, &c->dict.titles};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) free(*paths[i]);
     free(c->alerts);
+    free(c->http.listen);
     free(c->log.level);
     free(c->log.format);
     free(c);

@@ -20,13 +20,16 @@
 #include "geowire/common.h"
 #include "geowire/config.h"
 #include "geowire/delivery.h"
+#include "geowire/http.h"
 #include "geowire/kafka.h"
 #include "geowire/log.h"
+#include "geowire/metrics.h"
 #include "geowire/parse.h"
 #include "geowire/pipeline.h"
 #include "geowire/redrive.h"
 #include "geowire/reload.h"
 #include "geowire/signals.h"
+#include "geowire/window.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -63,6 +66,7 @@ typedef enum { REC_ENRICHED, REC_ALERT, REC_AGGREGATE, REC_DLQ } rec_kind_t;
 typedef struct {
     item_ctx_t *ctx;
     rec_kind_t kind;
+    gw_reason_t reason;   /* REC_DLQ: why */
 } rec_t;
 
 /* A record whose delivery failed, waiting on the main loop to be produced
@@ -93,6 +97,9 @@ typedef struct {
     uint64_t n_items, n_records, n_dlq, n_retries;
     int bench_copy;           /* hidden --bench-copy: records are the input bytes */
     uint64_t ack_hist[256];   /* consume-to-ack latency, see ack_latency_ms */
+    gw_metrics_t *metrics;    /* read by the HTTP thread */
+    gw_window_t *window;
+    int stats_ms;             /* librdkafka statistics interval; 0: none (no HTTP) */
 } daemon_t;
 
 /* ------------------------------------------------------------------ utils */
@@ -231,6 +238,7 @@ static void produce(daemon_t *dm, rec_t *rec, const void *payload, size_t len, c
         if (!err) return;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(dm->producer, 100);
+            gw_metrics_heartbeat(dm->metrics); /* waiting on the broker is not a stall */
             continue;
         }
         push_failed(dm, rec, err, payload, len, key, key_len, hdrs);
@@ -242,6 +250,7 @@ static void produce_dlq(daemon_t *dm, rec_t *rec, gw_reason_t reason, const char
 {
     item_ctx_t *c = rec->ctx;
     rec->kind = REC_DLQ;
+    rec->reason = reason;
     dm->n_dlq++;
     produce(dm, rec, c->payload, c->len, c->key, c->key_len, make_headers(c, reason, why));
 }
@@ -266,8 +275,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     dm->n_records++;
-    if (rec->kind == REC_ENRICHED || rec->kind == REC_DLQ)
-        ack_latency_add(dm, mono_us() - rec->ctx->consumed_us);
+    static const gw_out_kind_t out_kind[] = {GW_OUT_ENRICHED, GW_OUT_ALERT, GW_OUT_AGGREGATE, GW_OUT_DEAD_LETTER};
+    gw_metrics_delivered(dm->metrics, out_kind[rec->kind], rec->reason);
+    if (rec->kind == REC_ENRICHED || rec->kind == REC_DLQ) {
+        int64_t us = mono_us() - rec->ctx->consumed_us;
+        ack_latency_add(dm, us);
+        gw_metrics_latency_us(dm->metrics, us);
+    }
     if (dm->print && rec->kind != REC_DLQ) {
         fwrite(m->payload, 1, m->len, stdout);
         fputc('\n', stdout);
@@ -317,6 +331,7 @@ static void handle_failed(daemon_t *dm)
             /* Retriable (timed out, broker gone, leader moved): the record
              * is produced again, however long the outage lasts. */
             dm->n_retries++;
+            gw_metrics_retried(dm->metrics);
             gw_log(GW_LOG_WARN, "daemon", "delivery failed, producing again", "record", what,
                    "error", rd_kafka_err2str(f->err), "source_topic", c->topic, "source_partition",
                    part, "source_offset", off, (const char *)NULL);
@@ -382,6 +397,7 @@ static int drain(daemon_t *dm, int64_t deadline)
         if (gw_delivery_in_flight(dm->track) == 0 && !dm->failed_head) return 1;
         int64_t left = deadline - mono_ms();
         if (left <= 0) return 0;
+        gw_metrics_heartbeat(dm->metrics);
         rd_kafka_flush(dm->producer, (int)(left < 100 ? left : 100));
     }
 }
@@ -400,6 +416,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         gw_log(GW_LOG_INFO, "daemon", "partitions assigned", "count", n, "protocol",
                cooperative ? "cooperative" : "eager", (const char *)NULL);
         if (dm->backfill) gw_backfill_on_assign(dm->backfill, rk, parts);
+        gw_metrics_rebalance(dm->metrics, GW_REBALANCE_ASSIGNED, parts->cnt);
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
             if (e) {
@@ -421,6 +438,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 
     int lost = rd_kafka_assignment_lost(rk);
+    gw_metrics_rebalance(dm->metrics, lost ? GW_REBALANCE_LOST : GW_REBALANCE_REVOKED, parts->cnt);
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !lost) {
         /* Let in-flight records land so their offsets are committed before
          * another member takes the partitions over (fewer duplicates). */
@@ -468,6 +486,26 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
      * retried by the delivery path. */
     gw_log(GW_LOG_WARN, "rdkafka", reason, "error", rd_kafka_err2name((rd_kafka_resp_err_t)err),
            "client", rd_kafka_name(rk), (const char *)NULL);
+}
+
+/* librdkafka's statistics (lag, committed offsets, broker and group state)
+ * feed the metrics; served on the thread that polls the handle. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    daemon_t *dm = opaque;
+    char err[GW_ERRLEN];
+    if (gw_metrics_stats(dm->metrics, rd_kafka_type(rk) == RD_KAFKA_CONSUMER, json, len, err, sizeof err))
+        gw_log(GW_LOG_WARN, "daemon", err, "client", rd_kafka_name(rk), (const char *)NULL);
+    return 0; /* librdkafka frees json */
+}
+
+static int conf_stats(daemon_t *dm, rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+    if (!dm->stats_ms) return GW_OK;
+    char v[16];
+    snprintf(v, sizeof v, "%d", dm->stats_ms);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
+    return gw_kafka_conf_set(conf, "statistics.interval.ms", v, "http.stats_interval_ms", err, errlen);
 }
 
 /* Backpressure in two steps. librdkafka 2.0.2 makes a pause expensive: it
@@ -580,6 +618,9 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
         return;
     }
     dm->n_items++;
+    gw_metrics_consumed(dm->metrics);
+    gw_metrics_item(dm->metrics, &res);
+    gw_window_add(dm->window, gw_now_ms(), &res);
 
     rec_t *recs[1 + 64];
     size_t nrec = count;
@@ -711,12 +752,15 @@ static void *watchdog_main(void *arg)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: geowire run [-c FILE] [--brokers LIST] [--print] [--feed FILE] [-v|-q]\n"
-            "                   [--group ID] [--output-topic T] [--from-time TIME]\n"
+            "usage: geowire run [-c FILE] [--brokers LIST] [--http ADDR:PORT|off] [--print]\n"
+            "                   [--feed FILE] [-v|-q] [--group ID] [--output-topic T] [--from-time TIME]\n"
             "  Consumes the input topic, tags each item and produces enriched records,\n"
             "  alerts and dead letters, until SIGTERM/SIGINT.\n"
             "  -c, --config FILE   configuration (default: $GEOWIRE_CONFIG, ./config/geowire.yaml)\n"
             "  -b, --brokers LIST  bootstrap servers, or 'embedded' (overrides kafka.brokers)\n"
+            "  -H, --http ADDR:PORT  serve /metrics, /healthz, /readyz and the status page there\n"
+            "                      (overrides http.listen; [::1]:PORT for IPv6, port 0 = any free\n"
+            "                      port, 'off' = none); exit 2 if it cannot be bound\n"
             "  -p, --print         also write each produced enriched and alert record to stdout\n"
             "  -f, --feed FILE     produce each line of FILE to the input topic at start\n"
             "  -g, --group ID      consumer group (overrides kafka.group_id)\n"
@@ -759,6 +803,7 @@ static rd_kafka_t *make_consumer(daemon_t *dm, const char *brokers, char *err, s
         gw_kafka_conf_set(conf, "enable.auto.commit", "true", NULL, err, errlen) ||
         gw_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, err, errlen) ||
         gw_kafka_conf_set(conf, "session.timeout.ms", "10000", NULL, err, errlen) ||
+        conf_stats(dm, conf, err, errlen) ||
         gw_kafka_conf_apply(conf, cfg->kafka.consumer, cfg->kafka.n_consumer, cfg->path, "consumer",
                             err, errlen)) {
         rd_kafka_conf_destroy(conf);
@@ -789,6 +834,7 @@ static rd_kafka_t *make_producer(daemon_t *dm, const char *brokers, char *err, s
     if (gw_kafka_conf_set(conf, "bootstrap.servers", brokers, "kafka.brokers", err, errlen) ||
         gw_kafka_conf_set(conf, "client.id", "geowire-producer", NULL, err, errlen) ||
         gw_kafka_conf_set(conf, "enable.idempotence", "true", NULL, err, errlen) ||
+        conf_stats(dm, conf, err, errlen) ||
         gw_kafka_conf_apply(conf, cfg->kafka.producer, cfg->kafka.n_producer, cfg->path, "producer",
                             err, errlen)) {
         rd_kafka_conf_destroy(conf);
@@ -807,6 +853,57 @@ static rd_kafka_t *make_producer(daemon_t *dm, const char *brokers, char *err, s
     return rk;
 }
 
+/* What the metrics say about the loaded set: its version, and one counter
+ * per alert rule (at 0 until it fires). At start and after each reload. */
+static int metrics_pipeline(daemon_t *dm)
+{
+    int rc = gw_metrics_dict_version(dm->metrics, gw_pipeline_dict_version(dm->pipe));
+    const char *id;
+    for (size_t i = 0; rc == GW_OK && (id = gw_pipeline_rule_id(dm->pipe, i)); i++)
+        rc = gw_metrics_declare_rule(dm->metrics, id);
+    return rc;
+}
+
+/* Opens the HTTP endpoint with the monitoring routes (not started yet).
+ * --http is explicit: an address that cannot be bound is an error (exit 2).
+ * http.listen is shared by every instance run from the same config, so a
+ * taken address there is a warning and this instance runs without one;
+ * any other failure is an error. *out stays NULL when off or taken. */
+static int open_http(daemon_t *dm, const char *opt, gw_http_t **out)
+{
+    const char *addr = opt ? opt : dm->cfg->http.listen;
+    *out = NULL;
+    if (!addr || !strcmp(addr, "off")) {
+        gw_log(GW_LOG_INFO, "http", "HTTP endpoint off", (const char *)NULL);
+        return GW_OK;
+    }
+    char err[GW_ERRLEN];
+    int in_use;
+    gw_http_t *h = gw_http_bind(addr, &in_use, err, sizeof err);
+    if (!h && in_use && !opt) {
+        gw_log(GW_LOG_WARN, "http", "HTTP address taken (another instance?); running without "
+               "metrics, health and status endpoints; give this one --http ADDR:PORT",
+               "address", addr, "error", err, (const char *)NULL);
+        return GW_OK;
+    }
+    if (!h) {
+        gw_log(GW_LOG_ERROR, "http", err, "address", addr, "from", opt ? "--http" : "http.listen",
+               (const char *)NULL);
+        return GW_ERR;
+    }
+    if (gw_http_monitoring(h, dm->metrics, dm->window, dm->cfg->http.stall_timeout_ms) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "http", "out of memory", (const char *)NULL);
+        gw_http_free(h);
+        return GW_ERR;
+    }
+    dm->stats_ms = dm->cfg->http.stats_interval_ms;
+    char msg[160];
+    snprintf(msg, sizeof msg, "HTTP endpoint listening on http://%s/", gw_http_address(h));
+    gw_log(GW_LOG_INFO, "http", msg, "address", gw_http_address(h), (const char *)NULL);
+    *out = h;
+    return GW_OK;
+}
+
 int gw_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -816,15 +913,16 @@ int gw_cmd_run(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},        {"group", required_argument, NULL, 'g'},
         {"output-topic", required_argument, NULL, 'o'},
         {"from-time", required_argument, NULL, 'F'}, {"bench-copy", no_argument, NULL, 'B'},
+        {"http", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
     const char *group = NULL, *output_topic = NULL;
     int64_t from_ms = -1;
-    const char *cfg_path = NULL, *brokers_opt = NULL, *feed = NULL;
+    const char *cfg_path = NULL, *brokers_opt = NULL, *feed = NULL, *http_opt = NULL;
     int print = 0, verbosity = 0, copy = 0;
     optind = 1;
     int o;
-    while ((o = getopt_long(argc, argv, "c:b:pf:hvqg:o:F:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:b:pf:hvqg:o:F:H:", opts, NULL)) != -1) {
         switch (o) {
         case 'c': cfg_path = optarg; break;
         case 'b': brokers_opt = optarg; break;
@@ -842,6 +940,7 @@ int gw_cmd_run(int argc, char **argv)
             }
             break;
         case 'B': copy = 1; break;
+        case 'H': http_opt = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -849,6 +948,15 @@ int gw_cmd_run(int argc, char **argv)
     if (brokers_opt && !*brokers_opt) { /* embedded is never the silent default */
         fprintf(stderr, "geowire run: --brokers needs a bootstrap list or 'embedded'\n");
         return 2;
+    }
+    if (http_opt && strcmp(http_opt, "off")) {
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        char why[GW_ERRLEN];
+        if (gw_http_parse_addr(http_opt, &ss, &sl, why, sizeof why) != GW_OK) {
+            fprintf(stderr, "geowire run: --http %s\n", why);
+            return 2;
+        }
     }
     if (optind < argc) {
         fprintf(stderr, "geowire run: unexpected argument '%s'\n", argv[optind]);
@@ -899,13 +1007,30 @@ int gw_cmd_run(int argc, char **argv)
 
     int rc = 1;
     gw_embedded_t *emb = NULL;
+    gw_http_t *http = NULL;
     const char *brokers = brokers_opt ? brokers_opt : dm.cfg->kafka.brokers;
     int64_t t_start = mono_ms();
+
+    dm.metrics = gw_metrics_new();
+    dm.window = gw_window_new();
+    if (!dm.metrics || !dm.window) { gw_log(GW_LOG_ERROR, "daemon", "out of memory", (const char *)NULL); goto out; }
+    if (open_http(&dm, http_opt, &http) != GW_OK) { rc = 2; goto out; }
+    /* Routes of other modules (POST /-/reload) are added here, before the
+     * server starts. */
+    if (http && gw_http_start(http, err, sizeof err) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "http", err, (const char *)NULL);
+        rc = 2;
+        goto out;
+    }
 
     dm.pipe = gw_pipeline_new(dm.cfg, err, sizeof err);
     if (!dm.pipe) {
         gw_log(GW_LOG_ERROR, "daemon", err, (const char *)NULL);
         rc = 2;
+        goto out;
+    }
+    if (metrics_pipeline(&dm) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "daemon", "out of memory", (const char *)NULL);
         goto out;
     }
     dm.track = gw_delivery_new(item_free);
@@ -962,9 +1087,12 @@ int gw_cmd_run(int argc, char **argv)
     /* One message at a time: 2.0.2's batch consume mis-stores offsets
      * around pause/resume, which backpressure uses. */
     while (!gw_signals_stop_requested()) {
+        gw_metrics_heartbeat(dm.metrics);
+        gw_metrics_queues(dm.metrics, rd_kafka_outq_len(dm.producer), (int64_t)gw_delivery_in_flight(dm.track));
         handle_failed(&dm);
         store_offsets(&dm);
-        gw_reload_poll(dm.pipe, dm.cfg); /* between items: SIGHUP, POST /-/reload */
+        if (gw_reload_poll(dm.pipe, dm.cfg)) /* between items: SIGHUP, POST /-/reload */
+            metrics_pipeline(&dm);
         if (backpressure(&dm)) continue;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(dm.consumer, 100);
         if (m) {
@@ -983,6 +1111,7 @@ int gw_cmd_run(int argc, char **argv)
     /* Shutdown: stop consuming, let every record land, store, commit, close;
      * bounded by the watchdog (see watchdog_main for the exit code). */
     {
+        gw_metrics_stopping(dm.metrics);
         int sig = gw_signals_last();
         gw_log(dm.fatal ? GW_LOG_ERROR : GW_LOG_INFO, "daemon", dm.fatal ? dm.fatal_msg : "stopping",
                "signal", sig == 15 ? "SIGTERM" : sig == 2 ? "SIGINT" : "none", (const char *)NULL);
@@ -1055,6 +1184,9 @@ out:
         free(f->key);
         free(f);
     }
+    gw_http_free(http);   /* first: its thread reads the metrics and the window */
+    gw_window_free(dm.window);
+    gw_metrics_free(dm.metrics);
     gw_delivery_free(dm.track);
     gw_backfill_free(dm.backfill);
     gw_pipeline_free(dm.pipe);

@@ -5,6 +5,7 @@
 #include "geowire/common.h"
 #include "geowire/processor.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,7 @@ void gw_result_clear(gw_result_t *res) {
     free(res->record);
     for (size_t i = 0; i < res->n_emits; i++) free(res->emits[i].data);
     free(res->emits);
+    free(res->facets);
     memset(res, 0, sizeof(*res));
 }
 
@@ -131,6 +133,67 @@ static int take_emits(const gw_record_t *r, gw_result_t *res) {
         res->n_emits++;
     }
     return GW_OK;
+}
+
+static void add_facet(gw_result_t *res, size_t *per_kind, gw_facet_kind_t kind, const char *a,
+                      const char *b) {
+    if (per_kind[kind] >= GW_FACETS_PER_KIND) return;
+    gw_facet_t *f = &res->facets[res->n_facets++];
+    f->kind = kind;
+    if (b) snprintf(f->name, sizeof(f->name), "%s-%s", strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
+    else snprintf(f->name, sizeof(f->name), "%s", a);
+    per_kind[kind]++;
+}
+
+static const char *pair_side(const gw_dict_t *d, uint32_t id) {
+    return id & GW_PAIR_BLOC ? d->blocs[id & ~GW_PAIR_BLOC].code : d->countries[id].code;
+}
+
+/* Fills the result's facets and title from the record (see gw_facet_t). */
+static int summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res) {
+    if (r->field[GW_FIELD_TITLE]) {
+        size_t n = r->field_len[GW_FIELD_TITLE];
+        if (n >= sizeof(res->title)) {
+            n = sizeof(res->title) - 1;
+            while (n && ((unsigned char)r->field[GW_FIELD_TITLE][n] & 0xC0) == 0x80) n--;
+        }
+        memcpy(res->title, r->field[GW_FIELD_TITLE], n);
+        res->title[n] = '\0';
+    }
+    if (!(res->facets = gw_calloc(GW_FACETS_PER_KIND * GW_FACET__COUNT, sizeof(*res->facets))))
+        return GW_ENOMEM;
+    size_t per_kind[GW_FACET__COUNT] = {0};
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const gw_hit_t *h = &r->hits[i];
+        if (h->kind == GW_HIT_COUNTRY) add_facet(res, per_kind, GW_FACET_COUNTRY, d->countries[h->index].code, NULL);
+        else if (h->kind == GW_HIT_THEME && h->actor) add_facet(res, per_kind, GW_FACET_THEME, d->themes[h->index].id, NULL);
+    }
+    for (size_t i = 0; i < r->n_pairs; i++)
+        add_facet(res, per_kind, GW_FACET_PAIR, pair_side(d, r->pairs[i].a), pair_side(d, r->pairs[i].b));
+    /* The alerts stage keeps only the written alerts[] elements; reading
+     * the rule ids back costs a parse only for the rare item that alerted. */
+    if (r->n_alerts) {
+        gw_buf_t arr;
+        gw_buf_init(&arr);
+        gw_buf_putc(&arr, '[');
+        gw_buf_append(&arr, r->alerts.data, r->alerts.len);
+        gw_buf_putc(&arr, ']');
+        json_t *all = arr.oom ? NULL : json_loadb(arr.data, arr.len, 0, NULL);
+        gw_buf_free(&arr);
+        if (!all) return GW_ENOMEM; /* alerts[] is ours: only allocation can fail */
+        size_t i;
+        json_t *e;
+        json_array_foreach(all, i, e) {
+            const char *rule = json_string_value(json_object_get(e, "rule"));
+            if (rule) add_facet(res, per_kind, GW_FACET_ALERT, rule, NULL);
+        }
+        json_decref(all);
+    }
+    return GW_OK;
+}
+
+const char *gw_pipeline_rule_id(const gw_pipeline_t *p, size_t i) {
+    return p->env.rules && i < p->env.rules->n_rules ? p->env.rules->rules[i].id : NULL;
 }
 
 int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
@@ -164,5 +227,5 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
     }
     if (!(res->record = gw_strndup(r->out.data, r->out.len))) return GW_ENOMEM;
     res->record_len = r->out.len;
-    return GW_OK;
+    return summarise(r, p->env.dict, res);
 }

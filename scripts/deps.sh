@@ -5,6 +5,12 @@ set -eu
 PKGS="build-essential pkg-config librdkafka-dev libjansson-dev libyaml-dev libutf8proc-dev
 libmicrohttpd-dev iso-codes libcriterion-dev python3 python3-yaml python3-jsonschema kcat
 clang libclang-rt-14-dev valgrind"
+# `deps.sh browser`: what `make test-browser` needs instead (node and npm
+# from Debian only when no node is installed: another packaging may own them).
+if [ "${1:-}" = browser ]; then
+    PKGS="chromium"
+    command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+fi
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -55,6 +55,12 @@ typedef struct {
     char *alerts;        /* alert rules file (absolute path), NULL: no rules */
 
     struct {
+        char *listen;            /* "ADDR:PORT", "[ADDR]:PORT", or NULL when "off" */
+        int stall_timeout_ms;    /* /healthz fails when the main loop stalls longer */
+        int stats_interval_ms;   /* librdkafka statistics: lag, readiness */
+    } http;
+
+    struct {
         char *level;       /* debug, info, warn, error */
         char *format;      /* "logfmt" or "json" */
     } log;

@@ -48,6 +48,18 @@ typedef struct {
     size_t len;
 } gw_emit_t;
 
+/* What one item contributed, for the daemon's metrics and status window,
+ * so nothing re-parses the record: the countries, pairs ("MYS-RUS", codes
+ * in order) and fired themes of the record, and the rules that alerted.
+ * Names are copies (still valid after a dictionary reload). At most
+ * GW_FACETS_PER_KIND of each kind, in the record's order. */
+typedef enum { GW_FACET_COUNTRY = 0, GW_FACET_PAIR, GW_FACET_THEME, GW_FACET_ALERT, GW_FACET__COUNT } gw_facet_kind_t;
+#define GW_FACETS_PER_KIND 16
+typedef struct {
+    gw_facet_kind_t kind;
+    char name[48];
+} gw_facet_t;
+
 typedef struct {
     gw_reason_t reason;     /* NONE: record is set; else dead-letter it */
     char message[256];      /* human reason when reason != NONE */
@@ -56,6 +68,10 @@ typedef struct {
     size_t record_len;
     gw_emit_t *emits;       /* alert, retraction and aggregate records, owned */
     size_t n_emits;
+    gw_facet_t *facets;     /* records only (reason NONE), owned */
+    size_t n_facets;
+    int duplicate;          /* the record's dedup.is_duplicate */
+    char title[160];        /* the title, cut on a character boundary */
 } gw_result_t;
 
 /* Builds a pipeline from the config's dictionaries and rules. Returns NULL
@@ -79,6 +95,10 @@ int gw_pipeline_reload(gw_pipeline_t *p, const gw_config_t *cfg, char *err, size
 int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
                         const gw_input_meta_t *meta, gw_result_t *res);
 void gw_result_clear(gw_result_t *res);
+
+/* The id of the i-th loaded alert rule, NULL past the last one. Valid
+ * until the next reload. */
+const char *gw_pipeline_rule_id(const gw_pipeline_t *p, size_t i);
 
 /* Version strings that go into every record. Valid until the next
  * successful gw_pipeline_reload. */
