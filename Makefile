@@ -28,7 +28,7 @@ help:
 	@echo "make            build build/geowire"
 	@echo "make run        install what is missing, build, run on the embedded broker over the sample feed"
 	@echo "make test       unit + integration tests (ASan+UBSan); every record checked against the schema"
-	@echo "make eval       precision/recall of countries, people, themes on tests/eval"
+	@echo "make eval       precision/recall of countries, people, themes, officials on tests/eval"
 	@echo "make install    binary, config, dictionaries, systemd unit, man page (PREFIX, DESTDIR, SYSCONFDIR)"
 	@echo "make check-install  install into a temp folder and check the tree, the unit and the man page"
 	@echo "make test-browser  the status page in headless chromium (screenshot: build/status-page.png)"
@@ -90,6 +90,8 @@ build/bench: $(BENCH_SRC) $(wildcard bench/*.h) $(OBJ)
 eval: build/geowire
 	python3 tools/eval.py --geowire build/geowire --set tests/eval/items.jsonl \
 	    --min-precision 0.95 --min-recall 0.95 --min-precision themes=0.85 --min-recall themes=0.85
+	python3 tools/eval.py --geowire build/geowire --set tests/eval/officials.jsonl \
+	    --min-precision officials=0.9 --min-recall officials=0.85
 
 seed-check: build/geowire
 	python3 tools/seed-check.py --geowire build/geowire

@@ -166,7 +166,7 @@ static const char *const limit_keys[] = {"max_item_bytes", "max_json_depth", "ma
                                          NULL};
 static const char *const dict_keys[] = {"countries", "countries_overlay", "blocs", "people",
                                         "organizations", "discards", "themes", "languages",
-                                        "titles", NULL};
+                                        "titles", "title_patterns", NULL};
 static const char *const log_keys[] = {"level", "format", NULL};
 static const char *const http_keys[] = {"listen", "stall_timeout_ms", "stats_interval_ms", NULL};
 
@@ -223,6 +223,18 @@ static void load_kafka(loader_t *L, const gw_yaml_node_t *k) {
         set_int(L, &c->kafka.shutdown_timeout_ms, n, "kafka.shutdown_timeout_ms", 100, 600000);
 }
 
+/* dictionaries.title_patterns: a list of files, one per language; optional
+ * (without it no official is read from titles). */
+static void load_title_patterns(loader_t *L, const gw_yaml_node_t *list) {
+    gw_config_t *c = L->cfg;
+    if (!TRY(L, gw_yaml_expect(L->doc, list, GW_YAML_SEQ, "dictionaries.title_patterns", e_, sizeof(e_)))) return;
+    if (!(c->dict.title_patterns = gw_calloc(list->n + 1, sizeof(char *)))) { problem(L, "out of memory"); return; }
+    for (size_t i = 0; i < list->n; i++) {
+        set_path(L, &c->dict.title_patterns[c->dict.n_title_patterns], list->items[i], "dictionaries.title_patterns");
+        if (c->dict.title_patterns[c->dict.n_title_patterns]) c->dict.n_title_patterns++;
+    }
+}
+
 static void load_sections(loader_t *L, const gw_yaml_node_t *root) {
     gw_config_t *c = L->cfg;
     const gw_yaml_node_t *s, *n;
@@ -264,6 +276,7 @@ static void load_sections(loader_t *L, const gw_yaml_node_t *root) {
             {"themes", &c->dict.themes},             {"languages", &c->dict.languages},
             {"titles", &c->dict.titles},
         };
+        if ((n = gw_yaml_get(s, "title_patterns"))) load_title_patterns(L, n);
         for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
             char what[64];
             snprintf(what, sizeof(what), "dictionaries.%s", d[i].key);
@@ -384,6 +397,8 @@ void gw_config_free(gw_config_t *c) {
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) free(*paths[i]);
     free(c->alerts);
     free(c->http.listen);
+    for (size_t i = 0; i < c->dict.n_title_patterns; i++) free(c->dict.title_patterns[i]);
+    free(c->dict.title_patterns);
     free(c->log.level);
     free(c->log.format);
     free(c);

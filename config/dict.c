@@ -9,6 +9,7 @@
  */
 #include "geowire/dict.h"
 #include "geowire/common.h"
+#include "geowire/titlepat.h"
 #include "geowire/yaml.h"
 
 #include <stdio.h>
@@ -477,6 +478,10 @@ gw_dict_t *gw_dict_load(const gw_config_t *cfg, char *err, size_t errlen) {
     if (rc == GW_OK) rc = load_themes(&L, cfg->dict.themes);
     if (rc == GW_OK && (gw_matcher_build(d->entities) != GW_OK || gw_matcher_build(d->themes_m) != GW_OK))
         rc = oom(&L);
+    if (rc == GW_OK && cfg->dict.n_title_patterns &&
+        !(d->titlepat = gw_titlepat_load(cfg->dict.title_patterns, cfg->dict.n_title_patterns, d, &L.version,
+                                         &L.as_of, err, errlen)))
+        rc = GW_EINVAL;
     if (rc == GW_OK) {
         char asof[11];
         gw_date_format(L.as_of, asof);
@@ -527,6 +532,7 @@ void gw_dict_free(gw_dict_t *d) {
     free(d->targets);
     gw_matcher_free(d->entities);
     gw_matcher_free(d->themes_m);
+    gw_titlepat_free(d->titlepat);
     free(d->version);
     free(d->as_of);
     free(d);

@@ -16,6 +16,7 @@ static const gw_processor_t chain[] = {
     {"parse", gw_parse_run},
     {"normalize", gw_normalize_run},
     {"scan", gw_scan_run},
+    {"officials", gw_officials_run},
     {"resolve", gw_resolve_run},
     {"themes", gw_themes_run},
     {"alerts", gw_alerts_run},

@@ -43,6 +43,10 @@ void gw_record_reset(gw_record_t *r) {
     free(r->tmatch_field);
     free(r->pairs);
     free_hits(r);
+    gw_officials_clear(r->officials, r->n_officials);
+    free(r->officials);
+    r->officials = NULL;
+    r->n_officials = 0;
     r->id = r->source = r->url = r->lang_given = NULL;
     r->langs = NULL;
     r->n_langs = 0;

@@ -15,8 +15,8 @@
 #include <string.h>
 
 static const char *const field_names[GW_FIELDS] = {"title", "body"};
-static const char *const how_names[] = {"full", "alias", "title_name", "short"};
-static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75};
+static const char *const how_names[] = {"full", "alias", "title_name", "short", "title_pattern"};
+static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75, 0.7};
 
 /* Plain appends for the hot parts (spans, codes, counts): printf parses
  * its format on every call and was most of this stage's cost. Doubles keep
@@ -65,6 +65,7 @@ static void spans(gw_buf_t *b, const gw_hit_t *h) {
 }
 
 static const gw_dict_t *sort_dict; /* qsort has no context argument; set per call under the record's thread */
+static const gw_record_t *sort_rec;
 
 static const char *hit_key(const gw_hit_t *h) {
     const gw_dict_t *d = sort_dict;
@@ -73,6 +74,7 @@ static const char *hit_key(const gw_hit_t *h) {
     case GW_HIT_PERSON: return d->people[h->index].id;
     case GW_HIT_ORG: return d->orgs[h->index].id;
     case GW_HIT_BLOC: return d->blocs[h->index].code;
+    case GW_HIT_OFFICIAL: return sort_rec->officials[h->index].id;
     default: return d->themes[h->index].id;
     }
 }
@@ -86,10 +88,11 @@ static int by_salience(const void *a, const void *b) {
     return strcmp(hit_key(x), hit_key(y));
 }
 
-static size_t collect(const gw_record_t *r, gw_hit_kind_t k1, gw_hit_kind_t k2, const gw_hit_t **out) {
+/* The hits whose kind is in the bit set `kinds`, most salient first. */
+static size_t collect(const gw_record_t *r, unsigned kinds, const gw_hit_t **out) {
     size_t n = 0;
     for (size_t i = 0; i < r->n_hits; i++)
-        if (r->hits[i].kind == k1 || r->hits[i].kind == k2) {
+        if (kinds & (1u << r->hits[i].kind)) {
             if (r->hits[i].kind == GW_HIT_THEME && !r->hits[i].actor) continue; /* not fired */
             out[n++] = &r->hits[i];
         }
@@ -98,7 +101,7 @@ static size_t collect(const gw_record_t *r, gw_hit_kind_t k1, gw_hit_kind_t k2, 
 }
 
 static void write_countries(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, const gw_hit_t **hs) {
-    size_t n = collect(r, GW_HIT_COUNTRY, GW_HIT_COUNTRY, hs);
+    size_t n = collect(r, 1u << GW_HIT_COUNTRY, hs);
     gw_buf_append(b, ",\"countries\":[", 14);
     for (size_t i = 0; i < n; i++) {
         const gw_hit_t *h = hs[i];
@@ -130,7 +133,16 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     const char *id, *name, *type, *code = NULL;
     int32_t country;
     const gw_role_t *role = NULL;
-    if (h->kind == GW_HIT_PERSON) {
+    gw_role_t read_role; /* an official's role, as its title says: no dates */
+    if (h->kind == GW_HIT_OFFICIAL) {
+        const gw_official_t *o = &r->officials[h->index];
+        id = o->id, name = o->name, type = o->type, country = o->country, code = o->code;
+        if (o->title) {
+            read_role = (gw_role_t){.title = (char *)o->title, .since = GW_DATE_NONE, .until = GW_DATE_NONE};
+            snprintf(read_role.code, sizeof(read_role.code), "%s", o->code);
+            role = &read_role;
+        }
+    } else if (h->kind == GW_HIT_PERSON) {
         const gw_person_t *p = &d->people[h->index];
         id = p->id, name = p->name, type = "person", country = (int32_t)p->country;
         role = gw_dict_role_at(p, r->day);
@@ -256,7 +268,7 @@ static void write_pairs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d) {
 }
 
 static void write_themes(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, const gw_hit_t **hs) {
-    size_t n = collect(r, GW_HIT_THEME, GW_HIT_THEME, hs);
+    size_t n = collect(r, 1u << GW_HIT_THEME, hs);
     gw_buf_append(b, ",\"themes\":[", 11);
     for (size_t i = 0; i < n; i++) {
         const gw_hit_t *h = hs[i];
@@ -286,6 +298,7 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     const gw_hit_t **hs = gw_malloc((r->n_hits ? r->n_hits : 1) * sizeof(*hs));
     if (!hs) return GW_ENOMEM;
     sort_dict = d;
+    sort_rec = r;
     gw_buf_reset(b);
     gw_serialize_head(b, r->id);
     gw_buf_append(b, ",\"title\":", 9);
@@ -300,7 +313,7 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
         gw_buf_printf(b, "%s{\"lang\":\"%s\",\"paragraphs\":%d}", i ? "," : "", r->langs[i].lang, r->langs[i].paragraphs);
     gw_buf_putc(b, ']');
     write_countries(b, r, d, hs);
-    size_t n = collect(r, GW_HIT_PERSON, GW_HIT_ORG, hs);
+    size_t n = collect(r, 1u << GW_HIT_PERSON | 1u << GW_HIT_ORG | 1u << GW_HIT_OFFICIAL, hs);
     gw_buf_append(b, ",\"actors\":[", 11);
     for (size_t i = 0; i < n; i++) {
         if (i) gw_buf_putc(b, ',');

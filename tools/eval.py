@@ -6,14 +6,19 @@
         [--min-precision X | cat=X ...] [--min-recall X | cat=X ...]
 
 Each line of the set is an input item plus "labels": {"countries": [ISO3],
-"people": [per:...], "themes": [THEME_ID]} (and an optional "note").
+"people": [per:...], "themes": [THEME_ID], "officials": ["Name|ISO3|Role title"]}
+(and an optional "note"). A category is scored over the items that label it;
+a set labels at least one.
 geowire is run ONCE: stdin gets every item with "labels"/"note" removed, one
 per line; stdout must hold exactly one record per input line, in order.
 
-Scored, micro-averaged over all items:
+Scored, micro-averaged over the items labelling the category:
   countries  record countries[].code
-  people     record actors[] with type "person", by id
+  people     record actors[] with type "person" from a dictionary, by id
   themes     record themes[].id
+  officials  record actors[] with type "person" and match "title_pattern"
+             (read from the text's titles), as "name|country|role title"
+             (country empty for an intergovernmental official)
 A record with "error" counts as predicting nothing.
 
 Exit codes: 0 ok, 1 a threshold was missed, 2 usage/set/run error.
@@ -25,7 +30,7 @@ import os
 import subprocess
 import sys
 
-CATEGORIES = ("countries", "people", "themes")
+CATEGORIES = ("countries", "people", "themes", "officials")
 
 
 def die(msg):
@@ -50,8 +55,10 @@ def load_set(path):
             if not isinstance(obj, dict) or "labels" not in obj:
                 die(f"{path}:{n}: not an object with \"labels\"")
             labels = obj["labels"]
+            if not isinstance(labels, dict) or not any(c in labels for c in CATEGORIES):
+                die(f"{path}:{n}: labels must name at least one of {', '.join(CATEGORIES)}")
             for cat in CATEGORIES:
-                if not isinstance(labels.get(cat), list):
+                if cat in labels and not isinstance(labels[cat], list):
                     die(f"{path}:{n}: labels.{cat} must be a list")
             items.append((n, obj))
     if not items:
@@ -68,7 +75,12 @@ def predicted(rec):
         if isinstance(c, dict) and isinstance(c.get("code"), str):
             out["countries"].add(c["code"])
     for a in rec.get("actors") or []:
-        if isinstance(a, dict) and a.get("type") == "person" and isinstance(a.get("id"), str):
+        if not isinstance(a, dict) or a.get("type") != "person" or not isinstance(a.get("id"), str):
+            continue
+        if a.get("match") == "title_pattern":
+            role = a.get("role") if isinstance(a.get("role"), dict) else {}
+            out["officials"].add(f"{a.get('name')}|{a.get('country') or ''}|{role.get('title', '')}")
+        else:
             out["people"].add(a["id"])
     for t in rec.get("themes") or []:
         if isinstance(t, dict) and isinstance(t.get("id"), str):
@@ -164,6 +176,7 @@ def main():
     recs = run_tagger(args, items)
 
     counts = {c: [0, 0, 0] for c in CATEGORIES}   # tp, fp, fn
+    scored = {c: 0 for c in CATEGORIES}           # items labelling the category
     per_item = []
     for (lineno, obj), rec in zip(items, recs):
         pred = predicted(rec)
@@ -173,6 +186,9 @@ def main():
         if isinstance(rec, dict) and rec.get("id") != obj.get("id"):
             entry["id_mismatch"] = rec.get("id")
         for c in CATEGORIES:
+            if c not in obj["labels"]:
+                continue
+            scored[c] += 1
             gold = set(obj["labels"][c])
             tp = len(gold & pred[c])
             fps = sorted(pred[c] - gold)
@@ -192,6 +208,8 @@ def main():
     metrics = {}
     all_tp = all_fp = all_fn = 0
     for c in CATEGORIES:
+        if not scored[c]:
+            continue
         tp, fp, fn = counts[c]
         all_tp, all_fp, all_fn = all_tp + tp, all_fp + fp, all_fn + fn
         p, r, f = prf(tp, fp, fn)
@@ -203,6 +221,9 @@ def main():
     print(f"{len(items)} items, {sum(1 for e in per_item if 'error' in e)} error records")
     print(f"{'category':<10} {'tp':>5} {'fp':>5} {'fn':>5} {'prec':>7} {'recall':>7} {'f1':>7}")
     for c in CATEGORIES + ("all",):
+        if c not in metrics:
+            print(f"{c:<10} {'(no item labels it)':>41}")
+            continue
         m = metrics[c]
         print(f"{c:<10} {m['tp']:>5} {m['fp']:>5} {m['fn']:>5} "
               f"{m['precision']:>7.3f} {m['recall']:>7.3f} {m['f1']:>7.3f}")
@@ -222,6 +243,8 @@ def main():
 
     failed = []
     for c in CATEGORIES:
+        if c not in metrics:
+            continue
         if c in min_p and metrics[c]["precision"] < min_p[c]:
             failed.append(f"{c} precision {metrics[c]['precision']:.3f} < {min_p[c]}")
         if c in min_r and metrics[c]["recall"] < min_r[c]:

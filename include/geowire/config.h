@@ -50,6 +50,8 @@ typedef struct {
     struct {             /* absolute paths */
         char *countries, *countries_overlay, *blocs, *people, *organizations,
              *discards, *themes, *languages, *titles;
+        char **title_patterns;     /* optional: title-pattern files, in order */
+        size_t n_title_patterns;
     } dict;
 
     char *alerts;        /* alert rules file (absolute path), NULL: no rules */

@@ -116,6 +116,7 @@ typedef struct gw_dict {
     gw_target_t *targets; size_t n_targets; size_t cap_targets;
     gw_matcher_t *entities;  /* every target but themes */
     gw_matcher_t *themes_m;  /* theme triggers and exclusions */
+    struct gw_titlepat *titlepat; /* title patterns (titlepat.h), or NULL when none configured */
 } gw_dict_t;
 
 /* Loads every dictionary the config names. Returns NULL and writes

@@ -32,6 +32,7 @@ typedef struct {
 int gw_parse_run(gw_record_t *r, const gw_env_t *env);      /* parse.c */
 int gw_normalize_run(gw_record_t *r, const gw_env_t *env);  /* normalize.c */
 int gw_scan_run(gw_record_t *r, const gw_env_t *env);       /* scan.c */
+int gw_officials_run(gw_record_t *r, const gw_env_t *env);  /* officials.c */
 int gw_resolve_run(gw_record_t *r, const gw_env_t *env);    /* resolve.c */
 int gw_themes_run(gw_record_t *r, const gw_env_t *env);     /* themes.c */
 int gw_alerts_run(gw_record_t *r, const gw_env_t *env);     /* alerts.c */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "geowire/common.h"
 #include "geowire/match.h"
+#include "geowire/officials.h"
 #include "geowire/pipeline.h"
 #include "geowire/text.h"
 
@@ -25,9 +26,10 @@ typedef struct {
 
 /* What the resolver or theme scorer found: a country, person, organisation,
  * bloc or theme, with its evidence. */
-typedef enum { GW_HIT_COUNTRY, GW_HIT_PERSON, GW_HIT_ORG, GW_HIT_BLOC, GW_HIT_THEME } gw_hit_kind_t;
+typedef enum { GW_HIT_COUNTRY, GW_HIT_PERSON, GW_HIT_ORG, GW_HIT_BLOC, GW_HIT_THEME,
+               GW_HIT_OFFICIAL /* index into the record's officials */ } gw_hit_kind_t;
 
-typedef enum { GW_HOW_FULL = 0, GW_HOW_ALIAS, GW_HOW_TITLE_NAME, GW_HOW_SHORT } gw_how_t;
+typedef enum { GW_HOW_FULL = 0, GW_HOW_ALIAS, GW_HOW_TITLE_NAME, GW_HOW_SHORT, GW_HOW_TITLE_PATTERN } gw_how_t;
 
 typedef struct {
     gw_hit_kind_t kind;
@@ -84,6 +86,9 @@ typedef struct {
     uint8_t *ematch_field;
     gw_match_t *tmatch; size_t n_tmatch;  /* theme matches */
     uint8_t *tmatch_field;
+
+    /* officials: people and bodies read from titles (officials.h) */
+    gw_official_t *officials; size_t n_officials;
 
     /* resolve, themes */
     gw_hit_t *hits; size_t n_hits;
