@@ -29,12 +29,16 @@
 #include "geowire/processor.h"
 #include "geowire/titlepat.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
 #define MAX_NAME_WORDS 5
+/* Officials kept per item: a story names a handful; a hostile item of
+ * thousands of titles must not cost a scan of the text per name. */
+#define MAX_OFFICIALS 64
 
 typedef struct {
     gw_record_t *r;
@@ -52,6 +56,7 @@ typedef struct {
 
 typedef struct {
     int found, igo;
+    int extra;                  /* a cue of the pattern files: no entity counts its country */
     int32_t country;
     uint32_t start, end;        /* folded span of the cue */
 } cue_t;
@@ -136,6 +141,41 @@ static int is_sentence_start(const ctx_t *c, size_t fi) {
 
 static const gw_target_t *etgt(const ctx_t *c, size_t k) { return &c->d->targets[c->r->ematch[k].value]; }
 
+/* The first of the field's entity matches that ends after folded byte i:
+ * matches are in text order and do not overlap, so a binary search. */
+static size_t entity_from(const ctx_t *c, size_t i) {
+    size_t lo = c->e0, hi = c->e1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->r->ematch[mid].fend <= i) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The entity match covering folded byte i, or e1. */
+static size_t entity_covering(const ctx_t *c, size_t i) {
+    size_t k = entity_from(c, i);
+    return k < c->e1 && c->r->ematch[k].fstart <= i ? k : c->e1;
+}
+
+/* The first title-pattern match starting at or after i (text order). */
+static size_t pattern_from(const ctx_t *c, size_t i) {
+    size_t lo = 0, hi = c->n_pm;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->pm[mid].fstart < i) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The title-pattern match starting at i, or NULL. */
+static const gw_match_t *pattern_at(const ctx_t *c, size_t i) {
+    size_t k = pattern_from(c, i);
+    return k < c->n_pm && c->pm[k].fstart == i ? &c->pm[k] : NULL;
+}
+
 /* What an entity match says as a cue: a country, or an intergovernmental
  * body. Datelines say where a story was filed, not whose official it is. */
 static int cue_of_entity(const ctx_t *c, size_t k, cue_t *q) {
@@ -178,9 +218,11 @@ static int acronym(const ctx_t *c, size_t k) {
  * office ("Russian Foreign Ministry" + "ministry spokeswoman"). */
 static int cue_before(const ctx_t *c, const gw_tp_lang_t *lg, uint32_t os, uint32_t oe, cue_t *q) {
     const gw_text_t *t = c->t;
-    for (size_t k = c->e1; k-- > c->e0;) {
+    /* Only matches ending at most a possessive away from the office. */
+    size_t from = entity_from(c, os > 8 ? os - 8 : 0);
+    for (size_t k = from; k < c->e1 && c->r->ematch[k].fstart < os; k++) {
         const gw_match_t *m = &c->r->ematch[k];
-        if (m->fstart >= os || m->fend > oe) continue;
+        if (m->fend > oe) continue;
         cue_t x = {0};
         if (!cue_of_entity(c, k, &x)) continue;
         const gw_target_t *tg = etgt(c, k);
@@ -192,10 +234,12 @@ static int cue_before(const ctx_t *c, const gw_tp_lang_t *lg, uint32_t os, uint3
             ok = gw_wordset_has(&lg->possessive, t->fold + m->fend, os - 1 - m->fend);
         if (ok) { *q = x; return 1; }
     }
-    for (size_t k = 0; k < c->n_pm; k++) {     /* cues the pattern files add */
+    for (size_t k = pattern_from(c, os > 64 ? os - 64 : 0); k < c->n_pm && c->pm[k].fstart < os; k++) { /* the files' cues */
+        if (c->pm[k].fend + 1 != os) continue;
         const gw_tp_target_t *pt = &c->tp->targets[c->pm[k].value];
-        if (pt->kind == GW_TP_COUNTRY && c->pm[k].fend + 1 == os && t->fold[c->pm[k].fend] == ' ') {
-            *q = (cue_t){.found = 1, .country = (int32_t)pt->index, .start = c->pm[k].fstart, .end = c->pm[k].fend};
+        if (pt->kind == GW_TP_COUNTRY && t->fold[c->pm[k].fend] == ' ') {
+            *q = (cue_t){.found = 1, .extra = 1, .country = (int32_t)pt->index, .start = c->pm[k].fstart,
+                         .end = c->pm[k].fend};
             return 1;
         }
     }
@@ -207,9 +251,9 @@ static int cue_before(const ctx_t *c, const gw_tp_lang_t *lg, uint32_t os, uint3
  * обороны России"), or a body whose name starts inside the office. */
 static int cue_after(const ctx_t *c, const gw_tp_lang_t *lg, uint32_t os, uint32_t oe, cue_t *q) {
     const gw_text_t *t = c->t;
-    for (size_t k = c->e0; k < c->e1; k++) {
+    for (size_t k = entity_from(c, oe); k < c->e1; k++) {
         const gw_match_t *m = &c->r->ematch[k];
-        if (m->fstart <= os || m->fend <= oe) continue;
+        if (m->fstart <= os) continue;
         int ok = m->fstart < oe;
         for (size_t a = 0; !ok && a < lg->n_after && oe < t->fold_len && t->fold[oe] == ' '; a++) {
             size_t n = strlen(lg->after[a]);
@@ -220,23 +264,6 @@ static int cue_after(const ctx_t *c, const gw_tp_lang_t *lg, uint32_t os, uint32
         if (m->fstart > oe + 64) break;
     }
     return 0;
-}
-
-/* The entity match covering folded byte i, or e1. */
-static size_t entity_covering(const ctx_t *c, size_t i) {
-    for (size_t k = c->e0; k < c->e1; k++) {
-        const gw_match_t *m = &c->r->ematch[k];
-        if (m->fstart <= i && i < m->fend) return k;
-        if (m->fstart > i) break;
-    }
-    return c->e1;
-}
-
-/* The title-pattern match starting at i, or NULL. */
-static const gw_match_t *pattern_at(const ctx_t *c, size_t i) {
-    for (size_t k = 0; k < c->n_pm; k++)
-        if (c->pm[k].fstart == i) return &c->pm[k];
-    return NULL;
 }
 
 /* ---- names */
@@ -339,7 +366,7 @@ static int name_before(const ctx_t *c, size_t p, int script, span_t *out) {
 
 /* Does a dictionary short form cover exactly the name ("President Putin")? */
 static int dictionary_short(const ctx_t *c, span_t nm) {
-    for (size_t k = c->e0; k < c->e1; k++)
+    for (size_t k = entity_from(c, nm.start); k < c->e1 && c->r->ematch[k].fstart <= nm.start; k++)
         if (c->r->ematch[k].fstart == nm.start && c->r->ematch[k].fend == nm.end && etgt(c, k)->kind == GW_T_PERSON_SHORT)
             return 1;
     return 0;
@@ -396,14 +423,14 @@ static int find_official(const gw_record_t *r, const char *id) {
     return -1;
 }
 
-/* Adds (or finds) an official; *idx gets its index. Takes ownership of id
- * and name. */
+/* Adds (or finds) an official; *idx gets its index, or SIZE_MAX when the
+ * item already holds MAX_OFFICIALS. Takes ownership of id and name. */
 static int add_official(gw_record_t *r, char *id, char *name, gw_official_t proto, size_t *idx) {
     int have = find_official(r, id);
-    if (have >= 0) {
+    if (have >= 0 || r->n_officials >= MAX_OFFICIALS) {
         free(id);
         free(name);
-        *idx = (size_t)have;
+        *idx = have >= 0 ? (size_t)have : SIZE_MAX;
         return GW_OK;
     }
     gw_official_t *no = gw_realloc(r->officials, (r->n_officials + 1) * sizeof(*no));
@@ -420,8 +447,22 @@ static int add_official(gw_record_t *r, char *id, char *name, gw_official_t prot
     return GW_OK;
 }
 
-/* One mention of official idx at the folded span [fs, fe) of field f; the
- * official's country is mentioned there too, as resolve does for people. */
+/* Marks country c as reached via `via`; with `count`, the folded span
+ * [fs, fe) of field f is also a mention of it. */
+static int country_via(gw_record_t *r, int32_t c, gw_via_t via, int count, int f, size_t fs, size_t fe) {
+    gw_hit_t *ch = gw_record_hit(r, GW_HIT_COUNTRY, (uint32_t)c);
+    if (!ch) return GW_ENOMEM;
+    ch->via |= 1u << via;
+    if (!count) return GW_OK;
+    uint32_t s, e;
+    gw_text_span(&r->text[f], fs, fe, &s, &e);
+    ch->mentions++;
+    return gw_record_span(r, ch, (uint8_t)f, s, e);
+}
+
+/* One mention of official idx at the folded span [fs, fe) of field f. A
+ * person's mention is also one of its country, as resolve counts people;
+ * a body's country was already counted at its cue. */
 static int mention(gw_record_t *r, int f, size_t idx, size_t fs, size_t fe) {
     uint32_t s, e;
     gw_text_span(&r->text[f], fs, fe, &s, &e);
@@ -430,13 +471,10 @@ static int mention(gw_record_t *r, int f, size_t idx, size_t fs, size_t fe) {
     h->how = GW_HOW_TITLE_PATTERN;
     h->mentions++;
     if (gw_record_span(r, h, (uint8_t)f, s, e) != GW_OK) return GW_ENOMEM;
-    int32_t country = r->officials[idx].country;
-    if (country < 0) return GW_OK;
-    gw_hit_t *ch = gw_record_hit(r, GW_HIT_COUNTRY, (uint32_t)country);
-    if (!ch) return GW_ENOMEM;
-    ch->via |= 1u << (strcmp(r->officials[idx].type, "person") ? GW_VIA_ORGANIZATION : GW_VIA_PERSON);
-    ch->mentions++;
-    return gw_record_span(r, ch, (uint8_t)f, s, e);
+    const gw_official_t *o = &r->officials[idx];
+    if (o->country < 0) return GW_OK;
+    int person = !strcmp(o->type, "person");
+    return country_via(r, o->country, person ? GW_VIA_PERSON : GW_VIA_ORGANIZATION, person, f, fs, fe);
 }
 
 static int add_person(ctx_t *c, span_t nm, const gw_tp_office_t *o, const cue_t *q) {
@@ -460,12 +498,14 @@ static int add_person(ctx_t *c, span_t nm, const gw_tp_office_t *o, const cue_t 
     gw_official_t proto = {.fold = fold, .fold_len = nm.end - nm.start, .title = o->title, .type = "person",
                            .code = q->igo ? "IGO" : o->code, .country = q->igo ? -1 : q->country};
     size_t idx;
-    int have = find_official(r, ids);
+    size_t before = r->n_officials;
     int rc = add_official(r, ids, name, proto, &idx);
-    if (have >= 0 || rc != GW_OK) free(fold);
+    if (r->n_officials == before) free(fold); /* known already, full, or out of memory */
     c->last_end = nm.end;
     c->last_country = q->country;
     c->has_last = !q->igo;
+    if (rc == GW_OK && idx != SIZE_MAX && q->extra)
+        rc = country_via(r, q->country, GW_VIA_DEMONYM, 1, c->f, q->start, q->end);
     return rc;
 }
 
@@ -486,6 +526,8 @@ static int add_body(ctx_t *c, const gw_tp_body_t *b, const cue_t *q, size_t fs, 
     gw_official_t proto = {.type = b->type, .code = b->code, .country = q->country};
     size_t idx;
     int rc = add_official(r, gw_buf_steal(&id, NULL), gw_buf_steal(&name, NULL), proto, &idx);
+    if (rc != GW_OK || idx == SIZE_MAX) return rc;
+    if (q->extra) rc = country_via(r, q->country, GW_VIA_DEMONYM, 1, c->f, q->start, q->end);
     return rc == GW_OK ? mention(r, c->f, idx, fs, fe) : rc;
 }
 
@@ -502,7 +544,7 @@ static int warn_name(ctx_t *c, span_t nm, const char *why) {
 /* Whether an entity organisation spans the whole of [fs, fe): the
  * dictionary already knows this body ("Prime Minister's Department"). */
 static int inside_dictionary_org(const ctx_t *c, size_t fs, size_t fe) {
-    for (size_t k = c->e0; k < c->e1; k++) {
+    for (size_t k = entity_from(c, fs); k < c->e1 && c->r->ematch[k].fstart <= fs; k++) {
         const gw_match_t *m = &c->r->ematch[k];
         if (m->fstart <= fs && m->fend >= fe && etgt(c, k)->kind == GW_T_ORG) return 1;
     }
@@ -525,7 +567,7 @@ static size_t skip_destination(const ctx_t *c, const gw_tp_lang_t *lg, size_t ce
     size_t we = word_end(t, ce + 1);
     if (!gw_wordset_has(&lg->destination, t->fold + ce + 1, we - ce - 1) || we >= t->fold_len || t->fold[we] != ' ')
         return ce;
-    for (size_t k = c->e0; k < c->e1; k++) {
+    for (size_t k = entity_from(c, we + 1); k < c->e1 && c->r->ematch[k].fstart <= we + 1; k++) {
         cue_t q = {0};
         if (c->r->ematch[k].fstart == we + 1 && cue_of_entity(c, k, &q)) return q.end;
     }
@@ -583,7 +625,7 @@ static int read_body(ctx_t *c, const gw_match_t *bm, const gw_tp_target_t *pt) {
     if (cue_before(c, lg, bm->fstart, bm->fend, &q)) cs = q.start;
     else if (cue_after(c, lg, bm->fstart, bm->fend, &q)) ce = q.end;
     if (!q.found || q.igo || inside_dictionary_org(c, cs, ce)) return GW_OK;
-    for (size_t k = c->e0; k < c->e1; k++) /* the dictionary's body overlaps: it wins */
+    for (size_t k = entity_from(c, cs); k < c->e1 && c->r->ematch[k].fstart < ce; k++) /* the dictionary's body overlaps: it wins */
         if (c->r->ematch[k].fstart < ce && c->r->ematch[k].fend > cs && etgt(c, k)->kind == GW_T_ORG &&
             !(c->r->ematch[k].fstart == q.start && c->r->ematch[k].fend == q.end))
             return GW_OK;
@@ -642,59 +684,61 @@ static int cyrillic_ending(const char *s, size_t n) {
 
 /* Does a dictionary person claim the entity match k here? A dictionary
  * short form counts as the dictionary's only when its full name is also in
- * the item. */
-static int dictionary_claims(const gw_record_t *r, const gw_dict_t *d, size_t k) {
+ * the item (named_full, per dictionary person). */
+static int dictionary_claims(const gw_record_t *r, const gw_dict_t *d, const uint8_t *named_full, size_t k) {
     const gw_target_t *t = &d->targets[r->ematch[k].value];
-    if (t->kind == GW_T_PERSON) return 1;
-    if (t->kind != GW_T_PERSON_SHORT) return 0;
-    for (size_t j = 0; j < r->n_ematch; j++) {
-        const gw_target_t *u = &d->targets[r->ematch[j].value];
-        if (u->kind == GW_T_PERSON && u->index == t->index) return 1;
-    }
-    return 0;
+    return t->kind == GW_T_PERSON || (t->kind == GW_T_PERSON_SHORT && named_full[t->index]);
 }
 
 /* Counts official idx wherever its full name, or its last word alone, is
  * written (capitalised, whole word) in either field; short forms of
  * dictionary people at those places are dropped before resolve sees them. */
-static int count_mentions(gw_record_t *r, const gw_dict_t *d, size_t idx, uint8_t *drop) {
+static int count_mentions(gw_record_t *r, const gw_dict_t *d, size_t idx, const uint8_t *named_full, uint8_t *drop) {
     const gw_official_t *o = &r->officials[idx];
     size_t ls = o->fold_len;
     while (ls > 0 && o->fold[ls - 1] != ' ') ls--;
     const char *last = o->fold + ls;
     size_t last_len = o->fold_len - ls;
     int32_t first_cp = 0;
-    if (last_len) gw_utf8_decode(last, last_len, 0, &first_cp);
+    gw_utf8_decode(last, last_len, 0, &first_cp);
     int cyr = script_of(first_cp) == 2;
+    int bare = ls > 0; /* a mononym has no shorter form */
     for (size_t j = 0; j < r->n_officials; j++) /* a last word two officials share says neither */
         if (j != idx && r->officials[j].fold && r->officials[j].fold_len >= last_len &&
             !memcmp(r->officials[j].fold + r->officials[j].fold_len - last_len, last, last_len))
-            last_len = 0;
+            bare = 0;
     int rc = GW_OK;
     for (int f = 0; rc == GW_OK && f < GW_FIELDS; f++) {
         const gw_text_t *t = &r->text[f];
         ctx_t c = {.r = r, .d = d, .f = f, .t = t};
-        for (size_t i = 0; rc == GW_OK && i < t->fold_len;) {
-            if (!word_at(t, i) || word_before(t, i)) { i++; continue; }
-            size_t e = 0;
+        size_t kp = 0; /* entity matches are in text order: the first that may overlap a mention */
+        while (kp < r->n_ematch && r->ematch_field[kp] != f) kp++;
+        /* Every mention, full or bare, holds the last word: find those. */
+        for (size_t i = 0; rc == GW_OK && i + last_len <= t->fold_len;) {
+            const char *hit = memmem(t->fold + i, t->fold_len - i, last, last_len);
+            if (!hit) break;
+            size_t p = (size_t)(hit - t->fold), s0 = 0, e = 0;
             int full = 0;
-            if (i + o->fold_len <= t->fold_len && !memcmp(t->fold + i, o->fold, o->fold_len) &&
-                !word_at(t, i + o->fold_len) && upper_at(&c, i))
-                e = i + o->fold_len, full = 1;
-            else if (last_len && ls && i + last_len <= t->fold_len && !memcmp(t->fold + i, last, last_len) && upper_at(&c, i)) {
-                size_t we = word_end(t, i);
-                we = strip_possessive(t, i, we);
-                if (we == i + last_len || (cyr && cyrillic_ending(t->fold + i + last_len, we - i - last_len))) e = we;
+            i = p + 1;
+            if (word_before(t, p)) continue;
+            if (p >= ls && !memcmp(t->fold + p - ls, o->fold, ls) && !word_before(t, p - ls) &&
+                !word_at(t, p + last_len) && upper_at(&c, p - ls))
+                s0 = p - ls, e = p + last_len, full = 1;
+            else if (bare && upper_at(&c, p)) {
+                size_t we = strip_possessive(t, p, word_end(t, p));
+                if (we == p + last_len || (cyr && cyrillic_ending(t->fold + p + last_len, we - p - last_len)))
+                    s0 = p, e = we;
             }
-            if (!e) { i = word_end(t, i); continue; }
+            if (!e) continue;
             int claimed = 0;
-            for (size_t k = 0; k < r->n_ematch; k++) {
-                if (r->ematch_field[k] != f || r->ematch[k].fend <= i || r->ematch[k].fstart >= e) continue;
+            while (kp < r->n_ematch && r->ematch_field[kp] == f && r->ematch[kp].fend <= s0) kp++;
+            for (size_t k = kp; k < r->n_ematch && r->ematch_field[k] == f && r->ematch[k].fstart < e; k++) {
+                if (r->ematch[k].fend <= s0) continue;
                 const gw_target_t *kt = &d->targets[r->ematch[k].value];
-                if (full ? kt->kind == GW_T_PERSON : dictionary_claims(r, d, k)) claimed = 1;
-                else if (d->targets[r->ematch[k].value].kind == GW_T_PERSON_SHORT) drop[k] = 1;
+                if (full ? kt->kind == GW_T_PERSON : dictionary_claims(r, d, named_full, k)) claimed = 1;
+                else if (kt->kind == GW_T_PERSON_SHORT) drop[k] = 1;
             }
-            if (!claimed) rc = mention(r, f, idx, i, e);
+            if (!claimed) rc = mention(r, f, idx, s0, e);
             i = e;
         }
     }
@@ -728,10 +772,16 @@ int gw_officials_run(gw_record_t *r, const gw_env_t *env) {
         rc = read_field(&c);
     }
     uint8_t *drop = rc == GW_OK ? gw_calloc(r->n_ematch + 1, 1) : NULL;
-    if (rc == GW_OK && !drop) rc = GW_ENOMEM;
+    uint8_t *named_full = rc == GW_OK ? gw_calloc(env->dict->n_people + 1, 1) : NULL;
+    if (rc == GW_OK && (!drop || !named_full)) rc = GW_ENOMEM;
+    for (size_t k = 0; rc == GW_OK && k < r->n_ematch; k++) {
+        const gw_target_t *t = &env->dict->targets[r->ematch[k].value];
+        if (t->kind == GW_T_PERSON) named_full[t->index] = 1;
+    }
     for (size_t i = 0; rc == GW_OK && i < r->n_officials; i++)
-        if (r->officials[i].fold) rc = count_mentions(r, env->dict, i, drop);
+        if (r->officials[i].fold) rc = count_mentions(r, env->dict, i, named_full, drop);
     if (rc == GW_OK) drop_matches(r, drop);
     free(drop);
+    free(named_full);
     return rc;
 }

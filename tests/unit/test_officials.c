@@ -208,3 +208,29 @@ Test(officials, title_case_headline_yields_no_name_from_its_capitals) {
     cr_assert_eq(count_pattern_people(rec), 1);
     json_decref(rec);
 }
+
+Test(officials, a_cue_only_the_pattern_files_know_names_its_country) {
+    /* "Swedish" is no demonym in countries-overlay.yaml; en.yaml adds it as
+     * a cue before a title, so the country is counted there. */
+    json_t *rec = tag("x", "Swedish Foreign Minister Karin Lindqvist arrived in Hanoi.", "en");
+    expect_official(rec, "tp:karin_lindqvist", "Karin Lindqvist", "SWE", "Minister of Foreign Affairs", "GOV");
+    json_t *c = gw_test_find_by(rec, "countries", "code", "SWE");
+    cr_assert_not_null(c);
+    cr_assert_geq(json_integer_value(json_object_get(c, "mentions")), 2, "the cue and the person");
+    json_decref(rec);
+}
+
+Test(officials, a_hostile_item_of_titles_is_bounded) {
+    /* Thousands of distinct titled names: the record keeps a bounded number
+     * of officials and stays valid. */
+    char *body = malloc(200000);
+    size_t n = 0;
+    for (int i = 0; n < 190000; i++)
+        n += (size_t)snprintf(body + n, 200000 - n, "Malaysia's Defence Minister Arif R%c%c%c said. ", 'a' + i % 26,
+                              'a' + (i / 26) % 26, 'a' + (i / 676) % 26);
+    json_t *rec = tag("x", body, "en");
+    free(body);
+    int people = count_pattern_people(rec);
+    cr_assert(people > 0 && people <= 64, "%d officials", people);
+    json_decref(rec);
+}
