@@ -134,10 +134,11 @@ SYSCONFDIR ?= /etc
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
-ETC_FILES  := $(patsubst config/%,%,$(wildcard config/*.yaml config/dictionaries/*))
+ETC_FILES  := $(patsubst config/%,%,$(wildcard config/*.yaml config/dictionaries/*.* \
+                  config/dictionaries/title-patterns/*.yaml))
 
 install: build/geowire
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/geowire/dictionaries \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/geowire/dictionaries/title-patterns \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/geowire
 	install -m 0755 build/geowire $(DESTDIR)$(BINDIR)/geowire
 	@for f in $(ETC_FILES); do \
