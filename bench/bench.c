@@ -258,6 +258,7 @@ static int write_config(bench_t *b, const char *name, const char *brokers, const
                "  languages: \"%s\"\n  titles: \"%s\"\n",
             c->dict.countries, c->dict.countries_overlay, c->dict.blocs, c->dict.people,
             c->dict.organizations, c->dict.discards, c->dict.themes, c->dict.languages, c->dict.titles);
+    if (c->alerts) fprintf(f, "alerts: \"%s\"\n", c->alerts);
     fprintf(f, "log:\n  level: info\n");
     return fclose(f) ? GW_EIO : GW_OK;
 }

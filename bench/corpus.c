@@ -401,6 +401,7 @@ int bench_synth_dict(const gw_config_t *shipped, const char *dir, size_t n, char
         {"titles", shipped->dict.titles}};
     fprintf(f, "kafka:\n  brokers: embedded\n  group_id: bench\ndictionaries:\n");
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) fprintf(f, "  %s: \"%s\"\n", d[i].key, d[i].path);
+    if (shipped->alerts) fprintf(f, "alerts: \"%s\"\n", shipped->alerts);
     fprintf(f, "log:\n  level: warn\n");
     if (fclose(f) != 0) return gw_err(err, errlen, GW_EIO, "%s: write failed", cfg_path);
     return GW_OK;

@@ -36,8 +36,8 @@ void bench_synth_name(uint32_t i, char *out, size_t outlen);
 
 /* Writes dir/people.yaml (the shipped people file followed by n synthetic
  * people, each with a full name, a short form and a role) and dir/geowire.yaml
- * (the shipped configuration's dictionaries, with that people file). The
- * config's path goes into cfg_path. GW_OK, or GW_EIO with a reason. */
+ * (the shipped configuration's dictionaries and alert rules, with that
+ * people file). The config's path goes into cfg_path. GW_OK, or GW_EIO with a reason. */
 int bench_synth_dict(const gw_config_t *shipped, const char *dir, size_t n, char *cfg_path,
                      size_t cfg_len, char *err, size_t errlen);
 
