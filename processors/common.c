@@ -4,6 +4,7 @@
  */
 #include "geowire/common.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,33 @@ int gw_buf_printf(gw_buf_t *b, const char *fmt, ...) {
     va_end(ap);
     b->len += (size_t)n;
     return GW_OK;
+}
+
+/* v = m / 2^sh exactly (m the 53-bit mantissa), so v * 10^decimals is
+ * m * 10^decimals / 2^sh: an integer quotient and a remainder that says
+ * exactly which way to round, as glibc's printf does from the binary value.
+ * Large or non-finite values keep printf. */
+int gw_buf_fixed(gw_buf_t *b, double v, int decimals) {
+    static const uint64_t pow10[] = {1, 10, 100, 1000};
+    if (decimals < 0 || decimals > 3 || !isfinite(v) || fabs(v) >= 1e15)
+        return gw_buf_printf(b, "%.*f", decimals, v);
+    int e, neg = signbit(v) != 0;
+    double fr = frexp(fabs(v), &e);
+    uint64_t m = (uint64_t)ldexp(fr, 53), p = pow10[decimals];
+    uint64_t x = m * p, q = 0; /* m < 2^53, p < 2^10: no overflow */
+    int sh = 53 - e;           /* >= 3, as v < 1e15 < 2^50 */
+    if (sh < 64) {
+        uint64_t rem = x & ((1ull << sh) - 1), half = 1ull << (sh - 1);
+        q = x >> sh;
+        if (rem > half || (rem == half && (q & 1))) q++;
+    } /* else v * p < 2^63 / 2^64: rounds to 0 */
+    char t[40];
+    size_t n = sizeof t;
+    for (int k = 0; k < decimals; k++, q /= 10) t[--n] = (char)('0' + q % 10);
+    if (decimals) t[--n] = '.';
+    do t[--n] = (char)('0' + q % 10); while (q /= 10);
+    if (neg) t[--n] = '-';
+    return gw_buf_append(b, t + n, sizeof t - n);
 }
 
 char *gw_buf_steal(gw_buf_t *b, size_t *len) {

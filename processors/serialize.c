@@ -18,9 +18,9 @@ static const char *const field_names[GW_FIELDS] = {"title", "body"};
 static const char *const how_names[] = {"full", "alias", "title_name", "short", "title_pattern"};
 static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75, 0.7};
 
-/* Plain appends for the hot parts (spans, codes, counts): printf parses
- * its format on every call and was most of this stage's cost. Doubles keep
- * printf, whose rounding the record's bytes depend on. */
+/* Plain appends for the hot parts (spans, codes, counts, scores): printf
+ * parses its format on every call and was most of this stage's cost.
+ * Scores go through gw_buf_fixed, which rounds exactly as printf does. */
 static void put(gw_buf_t *b, const char *s) { gw_buf_append(b, s, strlen(s)); }
 
 static void put_int(gw_buf_t *b, long long v) {
@@ -112,7 +112,8 @@ static void write_countries(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *
         gw_json_str(b, c->name, strlen(c->name));
         put(b, ",\"mentions\":");
         put_int(b, h->mentions);
-        gw_buf_printf(b, ",\"salience\":%.3f", h->salience);
+        put(b, ",\"salience\":");
+        gw_buf_fixed(b, h->salience, 3);
         put(b, h->actor ? ",\"role\":\"actor\",\"via\":[" : ",\"role\":\"mention\",\"via\":[");
         int first = 1;
         for (int v = 0; v < GW_VIA__COUNT; v++)
@@ -175,9 +176,13 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     gw_buf_printf(b, ",\"cameo\":\"%s%s\"", country >= 0 ? d->countries[country].code : "IGO", code ? code : "");
     put(b, ",\"match\":\"");
     put(b, how_names[h->how]);
-    gw_buf_printf(b, "\",\"confidence\":%.2f,\"mentions\":", how_confidence[h->how]);
+    put(b, "\",\"confidence\":");
+    gw_buf_fixed(b, how_confidence[h->how], 2);
+    put(b, ",\"mentions\":");
     put_int(b, h->mentions);
-    gw_buf_printf(b, ",\"salience\":%.3f,\"spans\":", h->salience);
+    put(b, ",\"salience\":");
+    gw_buf_fixed(b, h->salience, 3);
+    put(b, ",\"spans\":");
     spans(b, h);
     gw_buf_putc(b, '}');
 }
@@ -272,8 +277,13 @@ static void write_themes(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, 
     gw_buf_append(b, ",\"themes\":[", 11);
     for (size_t i = 0; i < n; i++) {
         const gw_hit_t *h = hs[i];
-        gw_buf_printf(b, "%s{\"id\":\"%s\",\"score\":%.3f,\"hits\":%d,\"evidence\":[", i ? "," : "",
-                      d->themes[h->index].id, h->salience, h->mentions);
+        put(b, i ? ",{\"id\":\"" : "{\"id\":\"");
+        put(b, d->themes[h->index].id);
+        put(b, "\",\"score\":");
+        gw_buf_fixed(b, h->salience, 3);
+        put(b, ",\"hits\":");
+        put_int(b, h->mentions);
+        put(b, ",\"evidence\":[");
         for (size_t k = 0; k < h->n_spans; k++) {
             const gw_span_t *s = &h->spans[k];
             gw_buf_append(b, k ? ",{\"term\":" : "{\"term\":", k ? 9 : 8);

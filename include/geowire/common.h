@@ -49,6 +49,9 @@ int gw_buf_printf(gw_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Detaches the data (caller frees with free()) and resets the buffer. */
 char *gw_buf_steal(gw_buf_t *b, size_t *len);
+/* Appends v as printf's "%.*f" would (decimals 0..3), without printf:
+ * exact, ties to even. Records print salience and scores this way. */
+int gw_buf_fixed(gw_buf_t *b, double v, int decimals);
 
 /* Allocation wrappers: every geowire allocation goes through these so tests
  * can inject failures (see gw_alloc_fail_after). They never abort. */

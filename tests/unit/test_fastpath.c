@@ -4,6 +4,7 @@
  * jansson's verdict). */
 #include <criterion/criterion.h>
 #include "support/shipped.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,5 +169,38 @@ Test(fastjson, invalid_json_is_refused_as_jansson_refuses_it) {
         run(bad[i], &res);
         cr_assert_eq(res.reason, GW_REASON_INVALID_JSON, "%s: %s", bad[i], gw_reason_name(res.reason));
         gw_result_clear(&res);
+    }
+}
+
+/* ---- fixed-point numbers: gw_buf_fixed against printf ---------------------- */
+
+static void expect_fixed(double v, int decimals) {
+    char want[512];
+    snprintf(want, sizeof want, "%.*f", decimals, v);
+    gw_buf_t b;
+    gw_buf_init(&b);
+    gw_buf_fixed(&b, v, decimals);
+    cr_assert_str_eq(b.data, want, "%.17g with %d decimals", v, decimals);
+    gw_buf_free(&b);
+}
+
+Test(fastpath, fixed_point_equals_printf) {
+    static const double special[] = {0.0, -0.0, 1.0, -1.0, 0.5, 0.0005, 0.0015, 0.0625, 0.1875, 0.9995,
+                                     0.99949999999999994, 1e-300, 5e-324, 123456.7895, 999999999999999.0,
+                                     1e15, 1e300, -2.5, 2.5, 0.125, 0.375};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        for (int d = 0; d <= 3; d++) expect_fixed(special[i], d);
+    /* exact ties at every scale the salience range uses: k / 2^j */
+    for (int j = 1; j <= 12; j++)
+        for (int k = 0; k <= (1 << j); k++)
+            for (int d = 0; d <= 3; d++) expect_fixed((double)k / (double)(1 << j), d);
+    /* values the scorer produces: ratios of small sums and logarithms */
+    uint64_t s = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        double v = (double)(s >> 11) / 9007199254740992.0 * (i % 3 ? 1.0 : 40.0);
+        expect_fixed(v, 3);
+        expect_fixed(v / (v + 1.5), 3);
+        expect_fixed(log2(1.0 + v * 7), 2);
     }
 }
