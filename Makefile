@@ -32,6 +32,7 @@ help:
 	@echo "make install    binary, config, dictionaries, systemd unit, man page (PREFIX, DESTDIR, SYSCONFDIR)"
 	@echo "make check-install  install into a temp folder and check the tree, the unit and the man page"
 	@echo "make test-browser  the status page in headless chromium (screenshot: build/status-page.png)"
+	@echo "make bench      tagger and end-to-end throughput, peak RSS, latency (README Performance)"
 
 deps:
 	@scripts/deps.sh
