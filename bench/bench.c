@@ -559,8 +559,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench: unknown mode '%s' or empty run\n", what);
         return 2;
     }
-    /* The mock keeps about 5 MiB a partition: the average item is ~2.7 KB,
-     * so ~1,300 items fill one; 200k items need at least 160. */
+    /* The mock keeps about 5 MiB a partition and the average item is ~2.9 KB
+     * (~1,800 fill one): 1,250 a partition leaves room, 161 for 200k items. */
     if (!b.partitions) b.partitions = (int)(b.backlog / 1250 + 1);
     if (b.partitions > 1024) b.partitions = 1024;
     char err[GW_ERRLEN];

@@ -2,7 +2,7 @@
  * corpus.h - the benchmark's generated inputs: news items and large
  * synthetic dictionaries.
  *
- * Items are JSON objects of 0.5-8 KB (log-uniform, mean about 2.7 KB) in
+ * Items are JSON objects of 0.5-8 KB (log-uniform, mean about 2.9 KB) in
  * several languages and scripts (English, French, German, Spanish, Malay,
  * Vietnamese, Russian, Chinese, Arabic), written from the bench's own
  * sentence templates with real names drawn from the shipped dictionaries
