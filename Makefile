@@ -106,8 +106,9 @@ build/gen/status_html.h: consumer/status.html
 	@mkdir -p $(dir $@)
 	{ echo 'static const char gw_status_html[] = {'; od -An -v -tx1 $< | \
 	  sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00};'; } > $@.tmp && mv $@.tmp $@
-build/obj/consumer/http.o build/san/consumer/http.o: build/gen/status_html.h
-build/obj/consumer/http.o build/san/consumer/http.o: CFLAGS += -Ibuild/gen
+HTTP_OBJS := build/obj/consumer/http.o build/san/consumer/http.o build/vg/consumer/http.o
+$(HTTP_OBJS): build/gen/status_html.h
+$(HTTP_OBJS): CFLAGS += -Ibuild/gen
 
 # The status page in headless Debian chromium, driven by playwright-core
 # (which never downloads a browser here); screenshot in build/status-page.png.

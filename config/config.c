@@ -7,7 +7,7 @@
  */
 #include "geowire/config.h"
 #include "geowire/common.h"
-#include "geowire/http.h"
+#include "geowire/addr.h"
 #include "geowire/yaml.h"
 
 #include <errno.h>
@@ -148,7 +148,7 @@ static void config_defaults(gw_config_t *c) {
     c->topics.alerts = gw_strdup("news.alerts");
     c->topics.dead_letter = gw_strdup("news.dlq");
     c->topics.aggregates = gw_strdup("news.aggregates");
-    c->http.listen = gw_strdup(GW_HTTP_DEFAULT_LISTEN);
+    c->http.listen = gw_strdup("127.0.0.1:9464");
     c->http.stall_timeout_ms = 30000;
     c->http.stats_interval_ms = 1000;
     c->log.level = gw_strdup("info");
@@ -183,7 +183,7 @@ static void load_http(loader_t *L, const gw_yaml_node_t *s) {
         if (c->http.listen && !strcmp(c->http.listen, "off")) {
             free(c->http.listen);
             c->http.listen = NULL;
-        } else if (c->http.listen && gw_http_parse_addr(c->http.listen, &ss, &sl, why, sizeof(why)) != GW_OK) {
+        } else if (c->http.listen && gw_addr_parse(c->http.listen, &ss, &sl, why, sizeof(why)) != GW_OK) {
             gw_yaml_errf(L->doc, n, e, sizeof(e), "http.listen: %s (or 'off')", why);
             problem(L, e);
         }

@@ -17,6 +17,7 @@
  */
 #include "geowire/daemon.h"
 #include "geowire/backfill.h"
+#include "geowire/addr.h"
 #include "geowire/common.h"
 #include "geowire/config.h"
 #include "geowire/delivery.h"
@@ -953,7 +954,7 @@ int gw_cmd_run(int argc, char **argv)
         struct sockaddr_storage ss;
         socklen_t sl;
         char why[GW_ERRLEN];
-        if (gw_http_parse_addr(http_opt, &ss, &sl, why, sizeof why) != GW_OK) {
+        if (gw_addr_parse(http_opt, &ss, &sl, why, sizeof why) != GW_OK) {
             fprintf(stderr, "geowire run: --http %s\n", why);
             return 2;
         }

@@ -150,8 +150,11 @@ static const char *pair_side(const gw_dict_t *d, uint32_t id) {
     return id & GW_PAIR_BLOC ? d->blocs[id & ~GW_PAIR_BLOC].code : d->countries[id].code;
 }
 
-/* Fills the result's facets and title from the record (see gw_facet_t). */
-static int summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res) {
+/* Fills the result's facets and title from the record (see gw_facet_t).
+ * Best effort: they only feed metrics and the status page, so out of
+ * memory leaves them short instead of failing an item whose record is
+ * complete. */
+static void summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res) {
     if (r->field[GW_FIELD_TITLE]) {
         size_t n = r->field_len[GW_FIELD_TITLE];
         if (n >= sizeof(res->title)) {
@@ -161,8 +164,7 @@ static int summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res)
         memcpy(res->title, r->field[GW_FIELD_TITLE], n);
         res->title[n] = '\0';
     }
-    if (!(res->facets = gw_calloc(GW_FACETS_PER_KIND * GW_FACET__COUNT, sizeof(*res->facets))))
-        return GW_ENOMEM;
+    if (!(res->facets = gw_calloc(GW_FACETS_PER_KIND * GW_FACET__COUNT, sizeof(*res->facets)))) return;
     size_t per_kind[GW_FACET__COUNT] = {0};
     for (size_t i = 0; i < r->n_hits; i++) {
         const gw_hit_t *h = &r->hits[i];
@@ -181,7 +183,7 @@ static int summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res)
         gw_buf_putc(&arr, ']');
         json_t *all = arr.oom ? NULL : json_loadb(arr.data, arr.len, 0, NULL);
         gw_buf_free(&arr);
-        if (!all) return GW_ENOMEM; /* alerts[] is ours: only allocation can fail */
+        if (!all) return; /* alerts[] is ours: only allocation can fail */
         size_t i;
         json_t *e;
         json_array_foreach(all, i, e) {
@@ -190,7 +192,6 @@ static int summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res)
         }
         json_decref(all);
     }
-    return GW_OK;
 }
 
 const char *gw_pipeline_rule_id(const gw_pipeline_t *p, size_t i) {
@@ -228,5 +229,6 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
     }
     if (!(res->record = gw_strndup(r->out.data, r->out.len))) return GW_ENOMEM;
     res->record_len = r->out.len;
-    return summarise(r, p->env.dict, res);
+    summarise(r, p->env.dict, res);
+    return GW_OK;
 }

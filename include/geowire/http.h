@@ -20,9 +20,6 @@
 #include "geowire/metrics.h"
 #include "geowire/window.h"
 
-/* Where the endpoint listens when neither the config nor --http says. */
-#define GW_HTTP_DEFAULT_LISTEN "127.0.0.1:9464"
-
 typedef struct gw_http gw_http_t;
 
 typedef struct {
@@ -39,12 +36,7 @@ typedef struct {
 
 typedef void (*gw_http_handler_fn)(const gw_http_req_t *req, gw_http_resp_t *resp, void *ud);
 
-/* Parses "ADDR:PORT" (IPv4 literal) or "[ADDR]:PORT" (IPv6 literal); port
- * 0-65535, 0 meaning any free port. GW_OK, or GW_EINVAL with the reason. */
-int gw_http_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
-                       size_t errlen);
-
-/* Binds and listens on `addr` (gw_http_parse_addr syntax). NULL with the
+/* Binds and listens on `addr` (gw_addr_parse syntax). NULL with the
  * reason on failure; *in_use is set to 1 when the address is taken by
  * another socket (EADDRINUSE), else 0. Caller owns the result. */
 gw_http_t *gw_http_bind(const char *addr, int *in_use, char *err, size_t errlen);

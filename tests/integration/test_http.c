@@ -20,7 +20,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "geowire/http.h"
+#include "geowire/addr.h"
+#include "geowire/common.h"
 #include "support/support.h"
 
 #define CONFIG "tests/integration/geowire-test.yaml"
@@ -48,7 +49,7 @@ static int http_req(const char *addr, const char *method, const char *path, resp
     struct sockaddr_storage ss;
     socklen_t sl;
     char err[256];
-    if (gw_http_parse_addr(addr, &ss, &sl, err, sizeof err)) return -1;
+    if (gw_addr_parse(addr, &ss, &sl, err, sizeof err)) return -1;
     int fd = socket(ss.ss_family, SOCK_STREAM, 0);
     if (fd < 0) return -1;
     struct timeval tv = {10, 0};
@@ -120,7 +121,7 @@ static const char *expo_check(const char *text)
     static char why[512];
     family_t fam[128];
     size_t nf = 0;
-    char (*series)[256] = calloc(4096, sizeof *series);
+    char (*series)[1024] = calloc(4096, sizeof *series);
     size_t ns = 0;
     const char *cur = NULL;   /* family whose samples are being read */
     double last_bucket = -1, inf_bucket = -1;
@@ -255,7 +256,7 @@ static const char *expo_check(const char *text)
         }
         /* no series twice */
         size_t sl = (size_t)(p - 1 - l);
-        if (sl >= 256) FAIL("line %d: series too long", lineno);
+        if (sl >= 1024) FAIL("line %d: series too long", lineno);
         for (size_t i = 0; i < ns; i++)
             if (strlen(series[i]) == sl && !strncmp(series[i], l, sl)) FAIL("line %d: series twice", lineno);
         if (ns < 4096) { memcpy(series[ns], l, sl); series[ns++][sl] = '\0'; }
