@@ -21,6 +21,9 @@ typedef struct {
     size_t errlen;
     gw_text_t fold;             /* scratch for folding words */
     size_t cap_targets;
+    gw_buf_t versions;          /* "en:v1,ms:v2": each file's version */
+    char *version1;             /* the first file's version */
+    int same;                   /* every file has version1 */
 } tload_t;
 
 #define CHECK(x)                      \
@@ -226,7 +229,7 @@ static int load_after(tload_t *L, gw_tp_lang_t *lg, const gw_yaml_node_t *list) 
     return GW_OK;
 }
 
-static int load_file(tload_t *L, const char *path, gw_buf_t *version, int32_t *as_of) {
+static int load_file(tload_t *L, const char *path, int32_t *as_of) {
     static const char *const top[] = {"version", "as_of", "lang", "possessive", "country_after", "destination", "articles", "modifiers", "former",
                                       "apposition", "conjunctions", "particles", "not_names", "body_words",
                                       "countries", "honorifics", "offices", "bodies", NULL};
@@ -257,8 +260,10 @@ static int load_file(tload_t *L, const char *path, gw_buf_t *version, int32_t *a
             memset(lg, 0, sizeof(*lg));
             memcpy(lg->code, lang, strlen(lang) + 1);
             if (*as_of == GW_DATE_NONE || day > *as_of) *as_of = day;
-            gw_buf_printf(version, ";tp-%s=%s", lang, v);
-            if (version->oom) rc = oom(L);
+            gw_buf_printf(&L->versions, "%s%s:%s", L->versions.len ? "," : "", lang, v);
+            if (!L->version1 && !(L->version1 = gw_strdup(v))) rc = oom(L);
+            else if (strcmp(L->version1, v)) L->same = 0;
+            if (L->versions.oom) rc = oom(L);
         }
     }
     uint8_t li = (uint8_t)(tp->n_langs - 1);
@@ -288,13 +293,22 @@ static int load_file(tload_t *L, const char *path, gw_buf_t *version, int32_t *a
 
 gw_titlepat_t *gw_titlepat_load(char *const *paths, size_t n_paths, const gw_dict_t *d,
                                 gw_buf_t *version, int32_t *as_of, char *err, size_t errlen) {
-    tload_t L = {.d = d, .err = err, .errlen = errlen};
+    tload_t L = {.d = d, .err = err, .errlen = errlen, .same = 1};
     gw_text_init(&L.fold);
+    gw_buf_init(&L.versions);
     int rc = GW_OK;
     if (!(L.tp = gw_calloc(1, sizeof(*L.tp))) || !(L.tp->m = gw_matcher_new())) rc = oom(&L);
-    for (size_t i = 0; rc == GW_OK && i < n_paths; i++) rc = load_file(&L, paths[i], version, as_of);
+    for (size_t i = 0; rc == GW_OK && i < n_paths; i++) rc = load_file(&L, paths[i], as_of);
     if (rc == GW_OK && gw_matcher_build(L.tp->m) != GW_OK) rc = oom(&L);
+    /* One short entry in every record's version: files released together
+     * share a version ("tp=2026.11.28"); otherwise each is listed. */
+    if (rc == GW_OK && n_paths) {
+        gw_buf_printf(version, ";tp=%s", L.same ? L.version1 : L.versions.data);
+        if (version->oom) rc = oom(&L);
+    }
     gw_text_free(&L.fold);
+    gw_buf_free(&L.versions);
+    free(L.version1);
     if (rc != GW_OK) {
         gw_titlepat_free(L.tp);
         return NULL;

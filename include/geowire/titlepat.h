@@ -77,8 +77,8 @@ typedef struct gw_titlepat {
 } gw_titlepat_t;
 
 /* Loads the pattern files `paths` (in order) against the loaded countries
- * of `d`. Appends "tp-<lang>=<version>" to `version` and raises *as_of to
- * the latest file date. Returns NULL and writes `file:line:col: what` on
+ * of `d`. Appends ";tp=<version>" to `version` (";tp=en:<v>,ms:<v>" when
+ * the files' versions differ) and raises *as_of to the latest file date. Returns NULL and writes `file:line:col: what` on
  * error. Caller owns the result (gw_titlepat_free). */
 gw_titlepat_t *gw_titlepat_load(char *const *paths, size_t n_paths, const struct gw_dict *d,
                                 gw_buf_t *version, int32_t *as_of, char *err, size_t errlen);
