@@ -22,7 +22,7 @@ rm -f $out/run.out $out/run.err
 env -u GEOWIRE_BROKERS $VG --log-file=$out/run.vg $bin run -c config/geowire.yaml --print \
     --feed "$feed" >$out/run.out 2>$out/run.err &
 pid=$!
-printed() { n=$(grep -c '"schema"' $out/run.out 2>/dev/null); echo "${n:-0}"; }
+printed() { n=$(grep -c '"schema":"geowire.record.v1"' $out/run.out 2>/dev/null); echo "${n:-0}"; }
 # Under valgrind the first group join and every item are slow: poll, bounded.
 i=0
 while [ "$(printed)" -lt "$want" ] && [ $i -lt 600 ]; do
