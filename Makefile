@@ -176,7 +176,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := pipeline text match config dict rules
 # resolve: the pipeline target again, over news text and the shipped names
 FUZZ_RUNS    := pipeline resolve text match config dict rules
-FUZZ_LIB_SRC := $(wildcard config/*.c processors/*.c)
+FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(FUZZ_LIB_SRC) fuzz/support.c)
 FUZZ_BIN     := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
@@ -188,6 +188,9 @@ fuzz-build: deps $(FUZZ_BIN)
 build/fuzz/%.o: %.c $(wildcard include/geowire/*.h fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Ifuzz -c -o $@ $<
+
+build/fuzz/consumer/http.o: build/gen/status_html.h
+build/fuzz/consumer/http.o: CFLAGS += -Ibuild/gen
 
 build/fuzz/fuzz_%: build/fuzz/fuzz/fuzz_%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(ALL_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
@@ -213,6 +216,9 @@ VG_OBJ := $(patsubst %.c,build/vg/%.o,$(LIB_SRC) $(MAIN_SRC))
 build/vg/%.o: %.c $(wildcard include/geowire/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 -g -c -o $@ $<
+
+build/vg/consumer/http.o: build/gen/status_html.h
+build/vg/consumer/http.o: CFLAGS += -Ibuild/gen
 
 build/vg/geowire: $(VG_OBJ)
 	$(CC) $(ALL_CFLAGS) -O1 -g -o $@ $^ $(LIBS)

@@ -31,8 +31,9 @@
 
 enum { SAMPLES = 3 }; /* Russia-ASEAN alert positives; each costs ~20 ms under ASan */
 
-static const gw_processor_fn STAGES[] = {gw_parse_run,  gw_normalize_run, gw_scan_run,     gw_resolve_run,
-                                         gw_themes_run, gw_alerts_run,    gw_serialize_run};
+static const gw_processor_fn STAGES[] = {gw_parse_run,   gw_normalize_run, gw_scan_run,
+                                         gw_officials_run, gw_resolve_run, gw_themes_run,
+                                         gw_alerts_run,  gw_serialize_run};
 
 static gw_config_t *cfg;
 static gw_dict_t *dict;

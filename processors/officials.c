@@ -599,7 +599,7 @@ static int read_office(ctx_t *c, const gw_match_t *om, const gw_tp_target_t *pt)
     ce = skip_destination(c, lg, ce);
     int len;
     int script = script_of(cp_at(t, om->fstart, &len));
-    span_t nm;
+    span_t nm = {0, 0}; /* set by name_after/name_before; gcc -O1 cannot see that (make valgrind) */
     int v = name_after(c, ce, script, &nm);
     if (v == NAME_NONE && lg->apposition) {
         /* "Name, [the] <cue> office[ of <cue>]" followed by a pause or the end */
