@@ -6,7 +6,8 @@
         [--min-precision X | cat=X ...] [--min-recall X | cat=X ...]
 
 Each line of the set is an input item plus "labels": {"countries": [ISO3],
-"people": [per:...], "themes": [THEME_ID], "officials": ["Name|ISO3|Role title"]}
+"people": [per:...], "themes": [THEME_ID], "officials": ["Name|ISO3|Role title"],
+"alerts": [rule id]}
 (and an optional "note"). A category is scored over the items that label it;
 a set labels at least one.
 geowire is run ONCE: stdin gets every item with "labels"/"note" removed, one
@@ -19,6 +20,7 @@ Scored, micro-averaged over the items labelling the category:
   officials  record actors[] with type "person" and match "title_pattern"
              (read from the text's titles), as "name|country|role title"
              (country empty for an intergovernmental official)
+  alerts     record alerts[].rule (the shipped rules, config/alerts.yaml)
 A record with "error" counts as predicting nothing.
 
 Exit codes: 0 ok, 1 a threshold was missed, 2 usage/set/run error.
@@ -30,7 +32,7 @@ import os
 import subprocess
 import sys
 
-CATEGORIES = ("countries", "people", "themes", "officials")
+CATEGORIES = ("countries", "people", "themes", "officials", "alerts")
 
 
 def die(msg):
@@ -85,6 +87,9 @@ def predicted(rec):
     for t in rec.get("themes") or []:
         if isinstance(t, dict) and isinstance(t.get("id"), str):
             out["themes"].add(t["id"])
+    for a in rec.get("alerts") or []:
+        if isinstance(a, dict) and isinstance(a.get("rule"), str):
+            out["alerts"].add(a["rule"])
     return out
 
 
