@@ -168,7 +168,8 @@ static const char *const dict_keys[] = {"countries", "countries_overlay", "blocs
                                         "organizations", "discards", "themes", "languages",
                                         "titles", "title_patterns", NULL};
 static const char *const log_keys[] = {"level", "format", NULL};
-static const char *const http_keys[] = {"listen", "stall_timeout_ms", "stats_interval_ms", NULL};
+static const char *const http_keys[] = {"listen", "stall_timeout_ms", "stats_interval_ms", "reload",
+                                         NULL};
 
 /* http.listen: an address the HTTP module can bind, or "off". */
 static void load_http(loader_t *L, const gw_yaml_node_t *s) {
@@ -192,6 +193,8 @@ static void load_http(loader_t *L, const gw_yaml_node_t *s) {
         set_int(L, &c->http.stall_timeout_ms, n, "http.stall_timeout_ms", 1000, 3600000);
     if ((n = gw_yaml_get(s, "stats_interval_ms")))
         set_int(L, &c->http.stats_interval_ms, n, "http.stats_interval_ms", 100, 600000);
+    if ((n = gw_yaml_get(s, "reload")))
+        TRY(L, gw_yaml_bool(L->doc, n, "http.reload", &c->http.reload, e_, sizeof(e_)));
 }
 
 static void load_kafka(loader_t *L, const gw_yaml_node_t *k) {
@@ -465,6 +468,7 @@ char *gw_config_restart_keys(const gw_config_t *a, const gw_config_t *c) {
         {"topics.alerts", a->topics.alerts, c->topics.alerts},
         {"topics.dead_letter", a->topics.dead_letter, c->topics.dead_letter},
         {"topics.aggregates", a->topics.aggregates, c->topics.aggregates},
+        {"http.listen", a->http.listen, c->http.listen},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (str_differs(strs[i].x, strs[i].y)) note_key(&b, "", strs[i].key);
@@ -478,6 +482,10 @@ char *gw_config_restart_keys(const gw_config_t *a, const gw_config_t *c) {
     diff_props(&b, "kafka.producer.", a->kafka.producer, a->kafka.n_producer, c->kafka.producer,
                c->kafka.n_producer);
     if (a->limits.max_in_flight != c->limits.max_in_flight) note_key(&b, "", "limits.max_in_flight");
+    if (a->http.stall_timeout_ms != c->http.stall_timeout_ms) note_key(&b, "", "http.stall_timeout_ms");
+    if (a->http.stats_interval_ms != c->http.stats_interval_ms)
+        note_key(&b, "", "http.stats_interval_ms");
+    if (a->http.reload != c->http.reload) note_key(&b, "", "http.reload");
     if (b.oom) { gw_buf_free(&b); return NULL; }
     return gw_buf_steal(&b, NULL);
 }

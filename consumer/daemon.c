@@ -1018,6 +1018,11 @@ int gw_cmd_run(int argc, char **argv)
     if (open_http(&dm, http_opt, &http) != GW_OK) { rc = 2; goto out; }
     /* Routes of other modules (POST /-/reload) are added here, before the
      * server starts. */
+    if (http && dm.cfg->http.reload &&
+        gw_http_route(http, "POST", "/-/reload", gw_reload_http, NULL) != GW_OK) {
+        gw_log(GW_LOG_ERROR, "daemon", "out of memory", (const char *)NULL);
+        goto out;
+    }
     if (http && gw_http_start(http, err, sizeof err) != GW_OK) {
         gw_log(GW_LOG_ERROR, "http", err, (const char *)NULL);
         rc = 2;
@@ -1092,7 +1097,7 @@ int gw_cmd_run(int argc, char **argv)
         gw_metrics_queues(dm.metrics, rd_kafka_outq_len(dm.producer), (int64_t)gw_delivery_in_flight(dm.track));
         handle_failed(&dm);
         store_offsets(&dm);
-        if (gw_reload_poll(dm.pipe, dm.cfg)) /* between items: SIGHUP, POST /-/reload */
+        if (gw_reload_poll(dm.pipe, dm.cfg) > 0) /* between items: SIGHUP, POST /-/reload */
             metrics_pipeline(&dm);
         if (backpressure(&dm)) continue;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(dm.consumer, 100);

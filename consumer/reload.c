@@ -9,6 +9,7 @@
 #include "geowire/reload.h"
 #include "geowire/common.h"
 #include "geowire/log.h"
+#include "geowire/record.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +53,30 @@ int gw_reload_request_wait(int timeout_ms, char *msg, size_t n)
     }
     pthread_mutex_unlock(&g_mu);
     return out;
+}
+
+#define HTTP_WAIT_MS 60000
+
+void gw_reload_http(const gw_http_req_t *req, gw_http_resp_t *resp, void *ud)
+{
+    (void)ud;
+    if (!req->loopback) {
+        /* Whoever can reach a non-loopback listener is not necessarily
+         * whoever may change what the daemon runs. */
+        gw_log(GW_LOG_WARN, "reload", "POST /-/reload refused: not from loopback", (const char *)NULL);
+        resp->status = 403;
+        gw_buf_printf(&resp->body, "{\"status\":\"forbidden\",\"error\":\"POST /-/reload is "
+                      "accepted from loopback clients only\"}");
+        return;
+    }
+    gw_log(GW_LOG_INFO, "reload", "reload requested over HTTP", (const char *)NULL);
+    char msg[GW_ERRLEN];
+    int rc = gw_reload_request_wait(HTTP_WAIT_MS, msg, sizeof msg);
+    resp->status = rc == 0 ? 200 : rc > 0 ? 422 : 503;
+    gw_buf_printf(&resp->body, "{\"status\":\"%s\",\"%s\":",
+                  rc == 0 ? "reloaded" : rc > 0 ? "refused" : "timeout", rc == 0 ? "message" : "error");
+    gw_json_str(&resp->body, msg, strlen(msg));
+    gw_buf_putc(&resp->body, '}');
 }
 
 /* Reloads and returns 1 when the new set runs; `msg` says what happened. */

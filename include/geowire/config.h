@@ -60,6 +60,7 @@ typedef struct {
         char *listen;            /* "ADDR:PORT", "[ADDR]:PORT", or NULL when "off" */
         int stall_timeout_ms;    /* /healthz fails when the main loop stalls longer */
         int stats_interval_ms;   /* librdkafka statistics: lag, readiness */
+        int reload;              /* serve POST /-/reload (loopback clients only) */
     } http;
 
     struct {
@@ -81,7 +82,7 @@ void gw_config_free(gw_config_t *c);
 char *gw_config_find(char *err, size_t errlen);
 
 /* The keys whose change between `running` and `next` takes a restart to
- * apply (Kafka clients, topics, the in-flight cap), comma-separated, ""
+ * apply (Kafka clients, topics, the in-flight cap, http.*), comma-separated, ""
  * when none; names only, never values. A reload applies the rest
  * (dictionaries, rules, per-item limits, log level and format). Caller
  * frees; NULL when out of memory. */

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include "geowire/config.h"
+#include "geowire/http.h"
 #include "geowire/pipeline.h"
 
 /* Asks for a reload. Async-signal-safe (the SIGHUP handler calls it). */
@@ -23,6 +24,13 @@ void gw_reload_request(void);
  * it was refused (the reason, `file:line:col: what`, in msg), -1 when the
  * main loop did not get to it within timeout_ms. msg always gets a line. */
 int gw_reload_request_wait(int timeout_ms, char *msg, size_t n);
+
+/* The POST /-/reload handler (http.h), routed only when http.reload is
+ * true. Refuses clients that are not on loopback (403); otherwise asks for a
+ * reload, waits for it (at most 60 s) and answers 200 {"status":"reloaded"},
+ * 422 {"status":"refused","error":"file:line:col: ..."} or 503 when the
+ * main loop did not get to it. `ud` is unused. */
+void gw_reload_http(const gw_http_req_t *req, gw_http_resp_t *resp, void *ud);
 
 /* Called by the main loop between items: when a reload was requested,
  * reloads `p` from the file `running` was loaded from, logs the outcome and

@@ -27,60 +27,6 @@
 #define CONFIG "tests/integration/geowire-test.yaml"
 #define PARTS 4
 
-/* ------------------------------------------------------------ HTTP client */
-
-typedef struct {
-    int status;
-    char *headers;   /* the response head, NUL-terminated */
-    char *body;      /* NUL-terminated */
-} resp_t;
-
-static void resp_free(resp_t *r)
-{
-    free(r->headers);
-    free(r->body);
-    memset(r, 0, sizeof *r);
-}
-
-/* One HTTP/1.0 request (the server closes after answering). 0 on success. */
-static int http_req(const char *addr, const char *method, const char *path, resp_t *out)
-{
-    memset(out, 0, sizeof *out);
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    char err[256];
-    if (gw_addr_parse(addr, &ss, &sl, err, sizeof err)) return -1;
-    int fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&ss, sl) != 0) { close(fd); return -1; }
-    char req[512];
-    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: %s\r\n\r\n", method, path, addr);
-    if (write(fd, req, (size_t)n) != n) { close(fd); return -1; }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    ssize_t r;
-    while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
-        len += (size_t)r;
-        if (cap - len < 4096) buf = realloc(buf, cap *= 2);
-    }
-    close(fd);
-    buf[len] = '\0';
-    char *sep = strstr(buf, "\r\n\r\n");
-    if (!sep || sscanf(buf, "HTTP/1.%*d %d", &out->status) != 1) { free(buf); return -1; }
-    out->headers = strndup(buf, (size_t)(sep - buf));
-    out->body = strdup(sep + 4);
-    free(buf);
-    return 0;
-}
-
-static int http_get(const char *addr, const char *path, resp_t *out)
-{
-    return http_req(addr, "GET", path, out);
-}
-
 /* ------------------------------------------- Prometheus exposition check */
 
 typedef struct {
@@ -309,23 +255,6 @@ static int spawn_daemon(gwt_proc_t *p, const char *brokers, const char *group, c
     return gwt_spawn(p, argv, env);
 }
 
-/* The address the daemon logged it listens on, or 0 on timeout. */
-static int daemon_addr(gwt_proc_t *p, char *addr, size_t n)
-{
-    if (!gwt_wait_log(p, "HTTP endpoint listening on", 30000)) return 0;
-    char *log = gwt_errlog(p);
-    const char *a = strstr(log, "HTTP endpoint listening on");
-    a = a ? strstr(a, "address=") : NULL;
-    int ok = 0;
-    if (a) {
-        a += 8;
-        size_t l = strcspn(a, " \n");
-        if (l < n) { memcpy(addr, a, l); addr[l] = '\0'; ok = 1; }
-    }
-    free(log);
-    return ok;
-}
-
 /* Scrapes /metrics until cond(text) holds or timeout; returns the last
  * scrape (caller frees) and whether it held in *held. */
 static char *scrape_until(const char *addr, int (*cond)(const char *), int timeout_ms, int *held)
@@ -334,14 +263,14 @@ static char *scrape_until(const char *addr, int (*cond)(const char *), int timeo
     char *last = NULL;
     *held = 0;
     for (;;) {
-        resp_t r;
-        if (http_get(addr, "/metrics", &r) == 0 && r.status == 200) {
+        gwt_resp_t r;
+        if (gwt_http(addr, "GET", "/metrics", &r) == 0 && r.status == 200) {
             free(last);
             last = r.body;
             r.body = NULL;
-            if (cond(last)) { *held = 1; resp_free(&r); return last; }
+            if (cond(last)) { *held = 1; gwt_resp_free(&r); return last; }
         }
-        resp_free(&r);
+        gwt_resp_free(&r);
         if (gwt_now() > end) return last;
         gwt_sleep_ms(200);
     }
@@ -353,14 +282,14 @@ static char *poll_status(const char *addr, const char *path, int status, int tim
 {
     int64_t end = gwt_now() + timeout_ms;
     for (;;) {
-        resp_t r;
-        if (http_get(addr, path, &r) == 0 && r.status == status) {
+        gwt_resp_t r;
+        if (gwt_http(addr, "GET", path, &r) == 0 && r.status == status) {
             char *b = r.body;
             r.body = NULL;
-            resp_free(&r);
+            gwt_resp_free(&r);
             return b;
         }
-        resp_free(&r);
+        gwt_resp_free(&r);
         if (gwt_now() > end) return NULL;
         gwt_sleep_ms(200);
     }
@@ -434,11 +363,11 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
     gwt_proc_t d;
     cr_assert_eq(spawn_daemon(&d, b, "g-http-counters", NULL, NULL), 0);
     char addr[80];
-    cr_assert(daemon_addr(&d, addr, sizeof addr), "no HTTP address logged");
+    cr_assert(gwt_http_address(&d, addr, sizeof addr), "no HTTP address logged");
     cr_assert(strncmp(addr, "127.0.0.1:", 10) == 0 && atoi(addr + 10) > 0, "port 0 resolved: %s", addr);
 
-    resp_t r;
-    cr_assert_eq(http_get(addr, "/metrics", &r), 0);
+    gwt_resp_t r;
+    cr_assert_eq(gwt_http(addr, "GET", "/metrics", &r), 0);
     cr_assert_eq(r.status, 200);
     cr_assert(strstr(r.headers, "text/plain; version=0.0.4"), "content type: %s", r.headers);
     const char *bad = expo_check(r.body);
@@ -447,7 +376,7 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
     cr_assert_eq(metric(r.body, "geowire_items_dead_lettered_total{reason=\"invalid_json\"}"), 0,
                  "every reason is exported from the start");
     cr_assert(metric(r.body, "geowire_build_info{version=\"" GW_VERSION "\",librdkafka=\"2.0.2\"}") == 1);
-    resp_free(&r);
+    gwt_resp_free(&r);
     /* once the dictionaries and rules are loaded, each rule's counter is
      * there at 0 before it fires */
     int held;
@@ -506,7 +435,7 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
     free(m);
 
     /* the status page's JSON holds the same figures and the window */
-    cr_assert_eq(http_get(addr, "/status.json", &r), 0);
+    cr_assert_eq(gwt_http(addr, "GET", "/status.json", &r), 0);
     cr_assert_eq(r.status, 200);
     json_error_t je;
     json_t *s = json_loads(r.body, 0, &je);
@@ -541,20 +470,20 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
     cr_expect_str_eq(json_string_value(json_object_get(alert, "id")), "h-2");
     cr_expect_str_eq(json_string_value(json_object_get(alert, "title")), "Malaysia and Russia sign defence pact");
     json_decref(s);
-    resp_free(&r);
+    gwt_resp_free(&r);
 
-    cr_assert_eq(http_get(addr, "/", &r), 0);
+    cr_assert_eq(gwt_http(addr, "GET", "/", &r), 0);
     cr_expect_eq(r.status, 200);
     cr_expect(strstr(r.headers, "text/html"));
     cr_expect(strstr(r.body, "<title>geowire status</title>") && strstr(r.body, "status.json"));
-    resp_free(&r);
-    cr_assert_eq(http_get(addr, "/nothing-here", &r), 0);
+    gwt_resp_free(&r);
+    cr_assert_eq(gwt_http(addr, "GET", "/nothing-here", &r), 0);
     cr_expect_eq(r.status, 404);
-    resp_free(&r);
-    cr_assert_eq(http_req(addr, "POST", "/metrics", &r), 0);
+    gwt_resp_free(&r);
+    cr_assert_eq(gwt_http(addr, "POST", "/metrics", &r), 0);
     cr_expect_eq(r.status, 405);
     cr_expect(strstr(r.headers, "Allow: GET"), "%s", r.headers);
-    resp_free(&r);
+    gwt_resp_free(&r);
 
     gwt_signal(&d, SIGTERM);
     cr_expect_eq(gwt_wait(&d, 30000), 0);
@@ -570,7 +499,7 @@ Test(http, readiness_flips_when_the_broker_goes_down_and_back, .timeout = 180)
     gwt_proc_t d;
     cr_assert_eq(spawn_daemon(&d, b, "g-http-ready", NULL, NULL), 0);
     char addr[80];
-    cr_assert(daemon_addr(&d, addr, sizeof addr));
+    cr_assert(gwt_http_address(&d, addr, sizeof addr));
     char *body = poll_status(addr, "/readyz", 200, 40000);
     cr_assert_not_null(body, "never ready");
     cr_expect_str_eq(body, "{\"ready\":true}");
@@ -588,10 +517,10 @@ Test(http, readiness_flips_when_the_broker_goes_down_and_back, .timeout = 180)
     json_decref(j);
     free(body);
     /* the loop keeps turning while the broker is away: still live */
-    resp_t r;
-    cr_assert_eq(http_get(addr, "/healthz", &r), 0);
+    gwt_resp_t r;
+    cr_assert_eq(gwt_http(addr, "GET", "/healthz", &r), 0);
     cr_expect_eq(r.status, 200, "%s", r.body);
-    resp_free(&r);
+    gwt_resp_free(&r);
 
     cr_assert_eq(rd_kafka_mock_broker_set_up(mc, 1), 0);
     body = poll_status(addr, "/readyz", 200, 60000);
@@ -653,13 +582,13 @@ Test(http, ipv6_loopback, .timeout = 90)
     gwt_proc_t d;
     cr_assert_eq(spawn_daemon(&d, gw_embedded_bootstraps(e), "g-http-v6", "[::1]:0", NULL), 0);
     char addr[80];
-    cr_assert(daemon_addr(&d, addr, sizeof addr));
+    cr_assert(gwt_http_address(&d, addr, sizeof addr));
     cr_assert(strncmp(addr, "[::1]:", 6) == 0 && atoi(addr + 6) > 0, "%s", addr);
-    resp_t r;
-    cr_assert_eq(http_get(addr, "/healthz", &r), 0);
+    gwt_resp_t r;
+    cr_assert_eq(gwt_http(addr, "GET", "/healthz", &r), 0);
     cr_expect_eq(r.status, 200);
     cr_expect_str_eq(r.body, "{\"live\":true}");
-    resp_free(&r);
+    gwt_resp_free(&r);
     gwt_signal(&d, SIGTERM);
     cr_expect_eq(gwt_wait(&d, 30000), 0);
     gwt_proc_free(&d);

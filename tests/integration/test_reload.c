@@ -6,7 +6,10 @@
  * changed Kafka setting is reported as needing a restart.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -311,4 +314,110 @@ Test(reload, restart_only_keys_are_named_without_values)
     gw_config_free(cb);
     unlink(a);
     unlink(b);
+}
+
+/* A local IPv4 address other than loopback ("a.b.c.d"), or 0 when the host
+ * has none. */
+static int non_loopback_ip(char *ip, size_t n)
+{
+    struct ifaddrs *ifs = NULL, *i;
+    int found = 0;
+    if (getifaddrs(&ifs) != 0) return 0;
+    for (i = ifs; i && !found; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        const struct in_addr *a = &((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
+        if ((ntohl(a->s_addr) >> 24) == 127) continue;
+        found = inet_ntop(AF_INET, a, ip, (socklen_t)n) != NULL;
+    }
+    freeifaddrs(ifs);
+    return found;
+}
+
+static void spawn_with_http(gwt_proc_t *d, const char *cfg, const char *brokers, const char *group)
+{
+    static char genv[64];
+    snprintf(genv, sizeof genv, "GEOWIRE_GROUP_ID=%s", group);
+    /* Every interface, so the test can also come from a non-loopback address. */
+    char *env[] = {genv, "GW_TEST_HTTP=0.0.0.0:0", NULL};
+    char *argv[] = {(char *)gwt_bin(), "run", "-c", (char *)cfg, "--brokers", (char *)brokers, NULL};
+    cr_assert_eq(gwt_spawn(d, argv, env), 0);
+}
+
+/* The port of an "ADDR:PORT" address. */
+static const char *port_of(const char *addr) { return strrchr(addr, ':') + 1; }
+
+Test(reload, post_reload_from_loopback_when_enabled, .timeout = 150)
+{
+    gw_embedded_t *e = gwt_cluster(2);
+    cr_assert_not_null(e);
+    const char *b = gw_embedded_bootstraps(e);
+    char people[] = "/tmp/gwt-people-XXXXXX.yaml";
+    close(mkstemps(people, 5));
+    write_people(people, "");
+    char line_p[300], cfg[64], cfg_off[64];
+    snprintf(line_p, sizeof line_p, "  people: %s", people);
+    const char *on[] = {"  people:", line_p, "http:", "http:\n  reload: true", NULL};
+    cr_assert_eq(gwt_config_write(cfg, sizeof cfg, on), 0);
+    const char *off[] = {"  people:", line_p, NULL};
+    cr_assert_eq(gwt_config_write(cfg_off, sizeof cfg_off, off), 0);
+
+    /* Off unless enabled: no such route. */
+    gwt_proc_t d;
+    spawn_with_http(&d, cfg_off, b, "gwt-http-reload-off");
+    char addr[128], url[160];
+    cr_assert(gwt_http_address(&d, addr, sizeof addr), "no HTTP address logged");
+    snprintf(url, sizeof url, "127.0.0.1:%s", port_of(addr));
+    gwt_resp_t r;
+    cr_assert_eq(gwt_http(url, "POST", "/-/reload", &r), 0);
+    cr_assert_eq(r.status, 404, "%d %s", r.status, r.body);
+    gwt_resp_free(&r);
+    gwt_signal(&d, SIGTERM);
+    gwt_wait(&d, 30000);
+    gwt_proc_free(&d);
+
+    spawn_with_http(&d, cfg, b, "gwt-http-reload");
+    cr_assert(gwt_http_address(&d, addr, sizeof addr), "no HTTP address logged");
+    snprintf(url, sizeof url, "127.0.0.1:%s", port_of(addr));
+    cr_assert(!tagged_after_produce(b, "h-before", 0));
+
+    write_people(people, person_yaml);
+    cr_assert_eq(gwt_http(url, "POST", "/-/reload", &r), 0);
+    cr_assert_eq(r.status, 200, "%d %s", r.status, r.body);
+    cr_assert_not_null(strstr(r.body, "\"status\":\"reloaded\""), "%s", r.body);
+    gwt_resp_free(&r);
+    cr_assert(tagged_after_produce(b, "h-after", 1), "the reloaded dictionary is not used");
+
+    write_people(people, broken_yaml);
+    cr_assert_eq(gwt_http(url, "POST", "/-/reload", &r), 0);
+    cr_assert_eq(r.status, 422, "%d %s", r.status, r.body);
+    char pat[300];
+    snprintf(pat, sizeof pat, "\"error\":\"%s:[0-9]+:[0-9]+: ", people);
+    regex_t re;
+    cr_assert_eq(regcomp(&re, pat, REG_EXTENDED | REG_NOSUB), 0);
+    cr_assert_eq(regexec(&re, r.body, 0, NULL, 0), 0, "no file:line:col in %s", r.body);
+    regfree(&re);
+    gwt_resp_free(&r);
+    cr_assert(tagged_after_produce(b, "h-broken", 2), "a refused reload lost the running set");
+
+    cr_assert_eq(gwt_http(url, "GET", "/-/reload", &r), 0);
+    cr_assert_eq(r.status, 405);
+    gwt_resp_free(&r);
+
+    char ip[64];
+    if (non_loopback_ip(ip, sizeof ip)) {
+        snprintf(url, sizeof url, "%s:%s", ip, port_of(addr));
+        cr_assert_eq(gwt_http(url, "POST", "/-/reload", &r), 0);
+        cr_assert_eq(r.status, 403, "%d %s", r.status, r.body);
+        gwt_resp_free(&r);
+    } else {
+        cr_log_warn("no non-loopback IPv4 address: the 403 case is not exercised");
+    }
+
+    gwt_signal(&d, SIGTERM);
+    cr_assert_eq(gwt_wait(&d, 30000), 0);
+    gwt_proc_free(&d);
+    unlink(cfg);
+    unlink(cfg_off);
+    unlink(people);
+    gw_embedded_stop(e);
 }

@@ -2,10 +2,13 @@
  * support.c - integration-test helpers (support.h).
  */
 #include "support/support.h"
+#include "geowire/addr.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -517,4 +520,62 @@ int gwt_stream_join(gwt_stream_t *s, int timeout_ms)
     rd_kafka_destroy(s->rk);
     free(s);
     return rc;
+}
+
+void gwt_resp_free(gwt_resp_t *r)
+{
+    free(r->headers);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+int gwt_http(const char *addr, const char *method, const char *path, gwt_resp_t *out)
+{
+    memset(out, 0, sizeof *out);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    char err[256];
+    if (gw_addr_parse(addr, &ss, &sl, err, sizeof err)) return -1;
+    int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    /* Long enough for a reload under load (POST /-/reload waits for it). */
+    struct timeval tv = {60, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&ss, sl) != 0) { close(fd); return -1; }
+    char req[512];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: 0\r\n\r\n",
+                     method, path, addr);
+    if (write(fd, req, (size_t)n) != n) { close(fd); return -1; }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)r;
+        if (cap - len < 4096) buf = realloc(buf, cap *= 2);
+    }
+    close(fd);
+    buf[len] = '\0';
+    char *sep = strstr(buf, "\r\n\r\n");
+    if (!sep || sscanf(buf, "HTTP/1.%*d %d", &out->status) != 1) { free(buf); return -1; }
+    out->headers = strndup(buf, (size_t)(sep - buf));
+    out->body = strdup(sep + 4);
+    free(buf);
+    return 0;
+}
+
+int gwt_http_address(gwt_proc_t *p, char *addr, size_t n)
+{
+    if (!gwt_wait_log(p, "HTTP endpoint listening on", 30000)) return 0;
+    char *log = gwt_errlog(p);
+    const char *a = strstr(log, "HTTP endpoint listening on");
+    a = a ? strstr(a, "address=") : NULL;
+    int ok = 0;
+    if (a) {
+        a += 8;
+        size_t l = strcspn(a, " \n");
+        if (l < n) { memcpy(addr, a, l); addr[l] = '\0'; ok = 1; }
+    }
+    free(log);
+    return ok;
 }

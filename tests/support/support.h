@@ -78,6 +78,22 @@ int64_t gwt_topic_count(const char *brokers, const char *topic);
  * a partition without commit counts 0), -1 on error. */
 int64_t gwt_committed_sum(const char *brokers, const char *group, const char *topic, int partitions);
 
+/* --- HTTP --- */
+typedef struct {
+    int status;
+    char *headers;   /* the response head, NUL-terminated */
+    char *body;      /* NUL-terminated */
+} gwt_resp_t;
+
+/* One HTTP/1.0 request with an empty body to `addr` ("127.0.0.1:PORT",
+ * "[::1]:PORT"); the server closes after answering. 0 on success (out
+ * filled; free with gwt_resp_free), -1 when it could not be done. */
+int gwt_http(const char *addr, const char *method, const char *path, gwt_resp_t *out);
+void gwt_resp_free(gwt_resp_t *r);
+/* The address a spawned `geowire run` logged its HTTP endpoint on
+ * (waits up to 30 s). 1 with it copied into addr, 0 on timeout. */
+int gwt_http_address(gwt_proc_t *p, char *addr, size_t n);
+
 /* --- configs --- */
 /* Writes a copy of tests/integration/geowire-test.yaml to a new file under
  * /tmp with absolute dictionary paths, each line that starts with
