@@ -151,11 +151,17 @@ static void config_defaults(gw_config_t *c) {
     c->http.listen = gw_strdup("127.0.0.1:9464");
     c->http.stall_timeout_ms = 30000;
     c->http.stats_interval_ms = 1000;
+    c->dedup.window_items = 10000;
+    c->dedup.window_seconds = 86400;
+    c->dedup.threshold = 0.5;
+    c->aggregates.window_seconds = 60;
+    c->aggregates.lateness_seconds = 30;
     c->log.level = gw_strdup("info");
     c->log.format = gw_strdup("logfmt");
 }
 
-static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionaries", "alerts", "log", "http", NULL};
+static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionaries", "alerts", "log", "http",
+                                       "dedup", "aggregates", NULL};
 static const char *const kafka_keys[] = {"brokers", "group_id", "processing_guarantee",
                                          "consumer", "producer", "embedded_partitions",
                                          "shutdown_timeout_ms", NULL};
@@ -195,6 +201,34 @@ static void load_http(loader_t *L, const gw_yaml_node_t *s) {
         set_int(L, &c->http.stats_interval_ms, n, "http.stats_interval_ms", 100, 600000);
     if ((n = gw_yaml_get(s, "reload")))
         TRY(L, gw_yaml_bool(L->doc, n, "http.reload", &c->http.reload, e_, sizeof(e_)));
+}
+
+static const char *const dedup_keys[] = {"window_items", "window_seconds", "threshold", NULL};
+static const char *const agg_keys[] = {"window_seconds", "allowed_lateness_seconds", "instance", NULL};
+
+/* The stateful stages: dedup and aggregates. An empty instance name means
+ * "derive one" (host:pid), so ${GEOWIRE_INSTANCE:-} works in the file. */
+static void load_stateful(loader_t *L, const gw_yaml_node_t *root) {
+    gw_config_t *c = L->cfg;
+    const gw_yaml_node_t *s, *n;
+    if ((s = gw_yaml_get(root, "dedup")) &&
+        TRY(L, gw_yaml_check_keys(L->doc, s, dedup_keys, "dedup", e_, sizeof(e_)))) {
+        if ((n = gw_yaml_get(s, "window_items")))
+            set_size(L, &c->dedup.window_items, n, "dedup.window_items", 1, 10000000);
+        if ((n = gw_yaml_get(s, "window_seconds")))
+            set_int(L, &c->dedup.window_seconds, n, "dedup.window_seconds", 1, 30 * 86400);
+        if ((n = gw_yaml_get(s, "threshold")))
+            TRY(L, gw_yaml_double(L->doc, n, "dedup.threshold", 0.05, 1.0, &c->dedup.threshold, e_, sizeof(e_)));
+    }
+    if ((s = gw_yaml_get(root, "aggregates")) &&
+        TRY(L, gw_yaml_check_keys(L->doc, s, agg_keys, "aggregates", e_, sizeof(e_)))) {
+        if ((n = gw_yaml_get(s, "window_seconds")))
+            set_int(L, &c->aggregates.window_seconds, n, "aggregates.window_seconds", 1, 86400);
+        if ((n = gw_yaml_get(s, "allowed_lateness_seconds")))
+            set_int(L, &c->aggregates.lateness_seconds, n, "aggregates.allowed_lateness_seconds", 0, 86400);
+        if ((n = gw_yaml_get(s, "instance")) && !(n->kind == GW_YAML_SCALAR && n->str && !*n->str))
+            set_str(L, &c->aggregates.instance, n, "aggregates.instance");
+    }
 }
 
 static void load_kafka(loader_t *L, const gw_yaml_node_t *k) {
@@ -318,6 +352,7 @@ static void load_sections(loader_t *L, const gw_yaml_node_t *root) {
             }
         }
     }
+    load_stateful(L, root);
     /* Embedded is a choice the file must make: an absent or empty value is
      * never silently the in-process broker. */
     if (!c->kafka.brokers) {
@@ -402,6 +437,7 @@ void gw_config_free(gw_config_t *c) {
     free(c->http.listen);
     for (size_t i = 0; i < c->dict.n_title_patterns; i++) free(c->dict.title_patterns[i]);
     free(c->dict.title_patterns);
+    free(c->aggregates.instance);
     free(c->log.level);
     free(c->log.format);
     free(c);

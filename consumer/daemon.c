@@ -101,6 +101,7 @@ typedef struct {
     gw_metrics_t *metrics;    /* read by the HTTP thread */
     gw_window_t *window;
     int stats_ms;             /* librdkafka statistics interval; 0: none (no HTTP) */
+    int64_t unsourced;        /* records of no input item produced so far */
 } daemon_t;
 
 /* ------------------------------------------------------------------ utils */
@@ -173,11 +174,13 @@ static rd_kafka_headers_t *make_headers(const item_ctx_t *c, gw_reason_t reason,
 {
     rd_kafka_headers_t *h = rd_kafka_headers_new(8);
     char num[32];
-    rd_kafka_header_add(h, "geowire-source-topic", -1, c->topic, -1);
-    snprintf(num, sizeof num, "%" PRId32, c->partition);
-    rd_kafka_header_add(h, "geowire-source-partition", -1, num, -1);
-    snprintf(num, sizeof num, "%" PRId64, c->offset);
-    rd_kafka_header_add(h, "geowire-source-offset", -1, num, -1);
+    if (c->partition >= 0) { /* not for a record of no input item */
+        rd_kafka_header_add(h, "geowire-source-topic", -1, c->topic, -1);
+        snprintf(num, sizeof num, "%" PRId32, c->partition);
+        rd_kafka_header_add(h, "geowire-source-partition", -1, num, -1);
+        snprintf(num, sizeof num, "%" PRId64, c->offset);
+        rd_kafka_header_add(h, "geowire-source-offset", -1, num, -1);
+    }
     snprintf(num, sizeof num, "%" PRId64, gw_now_ms());
     rd_kafka_header_add(h, "geowire-processed-at", -1, num, -1);
     rd_kafka_header_add(h, "geowire-version", -1, GW_VERSION, -1);
@@ -254,6 +257,51 @@ static void produce_dlq(daemon_t *dm, rec_t *rec, gw_reason_t reason, const char
     rec->reason = reason;
     dm->n_dlq++;
     produce(dm, rec, c->payload, c->len, c->key, c->key_len, make_headers(c, reason, why));
+}
+
+/* Records of no input item (aggregate windows a quiet wire or a flush
+ * closes) are tracked as items of partition -1 of an unnamed topic: they
+ * get the same retries, dead-lettering (of the record itself) and shutdown
+ * drain as any record, and their offsets are never stored. Unkeyed. */
+static void produce_unsourced(daemon_t *dm, gw_result_t *res)
+{
+    for (size_t i = 0; i < res->n_emits && !dm->fatal; i++) {
+        const gw_emit_t *e = &res->emits[i];
+        item_ctx_t *c = gw_calloc(1, sizeof *c);
+        rec_t *rec = gw_calloc(1, sizeof *rec);
+        if (c) {
+            c->topic = gw_strdup("");
+            c->payload = dup_bytes(e->data, e->len);
+            c->partition = -1;
+            c->offset = dm->unsourced;
+            c->len = e->len;
+            c->consumed_us = mono_us();
+        }
+        if (!c || !rec || !c->topic || !c->payload ||
+            gw_delivery_register(dm->track, c->topic, -1, c->offset, 1, c, &c->item) != GW_OK) {
+            if (c) item_free(c);
+            free(rec);
+            set_fatal(dm, "out of memory while producing an aggregate record");
+            break;
+        }
+        dm->unsourced++;
+        rec->ctx = c;
+        rec->kind = e->kind == GW_EMIT_AGGREGATE ? REC_AGGREGATE : REC_ALERT;
+        produce(dm, rec, e->data, e->len, NULL, 0, make_headers(c, GW_REASON_NONE, NULL));
+    }
+    gw_result_clear(res);
+}
+
+/* Closes the aggregate windows a quiet wire leaves open (flush = 0), or
+ * emits every open window before offsets are committed at shutdown or on a
+ * revoke (flush = 1): README "Aggregates". */
+static void aggregates_tick(daemon_t *dm, int flush)
+{
+    gw_result_t res;
+    if ((flush ? gw_pipeline_flush(dm->pipe, &res) : gw_pipeline_tick(dm->pipe, gw_now_ms(), &res)) != GW_OK)
+        gw_log(GW_LOG_WARN, "daemon", "out of memory while closing aggregate windows; they stay open",
+               (const char *)NULL);
+    produce_unsourced(dm, &res);
 }
 
 /* ------------------------------------------------------ delivery reports */
@@ -375,6 +423,7 @@ static void store_offsets(daemon_t *dm)
     int32_t p;
     int64_t off;
     while (gw_delivery_next_moved(dm->track, &t, &p, &off)) {
+        if (p < 0) continue; /* records of no input item: nothing to commit */
         if (!l) l = rd_kafka_topic_partition_list_new(4);
         rd_kafka_topic_partition_list_add(l, t, p)->offset = off;
     }
@@ -445,6 +494,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
          * another member takes the partitions over (fewer duplicates). */
         int bound = dm->cfg->kafka.shutdown_timeout_ms;
         if (bound > REVOKE_DRAIN_CAP_MS) bound = REVOKE_DRAIN_CAP_MS;
+        aggregates_tick(dm, 1);
         drain(dm, mono_ms() + bound);
         store_offsets(dm);
         rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
@@ -594,7 +644,7 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
     c->consumed_us = mono_us();
 
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
-    gw_input_meta_t meta = {c->key, c->key_len, ts >= 0 ? ts : gw_now_ms()};
+    gw_input_meta_t meta = {c->key, c->key_len, ts >= 0 ? ts : gw_now_ms(), c->partition};
     gw_result_t res;
     memset(&res, 0, sizeof res);
     int rc = dm->bench_copy ? bench_copy(c, &res) : gw_pipeline_process(dm->pipe, c->payload, c->len, &meta, &res);
@@ -1104,6 +1154,8 @@ int gw_cmd_run(int argc, char **argv)
         if (m) {
             handle_message(&dm, m);
             rd_kafka_message_destroy(m);
+        } else {
+            aggregates_tick(&dm, 0); /* a poll with nothing: the wire is quiet */
         }
         rd_kafka_poll(dm.producer, 0);
         if (dm.backfill && !gw_delivery_in_flight(dm.track) && !dm.failed_head &&
@@ -1130,6 +1182,7 @@ int gw_cmd_run(int argc, char **argv)
         pthread_t th;
         int have_wd = pthread_create(&th, NULL, watchdog_main, &w) == 0;
 
+        if (!dm.fatal) aggregates_tick(&dm, 1);
         /* Leave a little of the budget for close and destroy. */
         int drained = drain(&dm, mono_ms() + w.timeout_ms * 3 / 4);
         store_offsets(&dm);

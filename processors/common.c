@@ -217,3 +217,13 @@ void gw_date_format(int32_t days, char out[11]) {
     out[9] = (char)('0' + ud % 10);
     out[10] = '\0';
 }
+
+void gw_time_format(int64_t ms, char out[21]) {
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int32_t days = (int32_t)(secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400));
+    int64_t rem = secs - (int64_t)days * 86400;
+    char d[11];
+    gw_date_format(days, d);
+    unsigned h = (unsigned)(rem / 3600) % 24u, m = (unsigned)(rem / 60) % 60u, s = (unsigned)rem % 60u;
+    snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", d, h, m, s);
+}

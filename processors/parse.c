@@ -155,22 +155,18 @@ int gw_parse_instant_ms(const char *s, int64_t *ms) {
 }
 
 static void date_from_ingest(gw_record_t *r) {
-    int64_t ms = r->ingest_ms;
-    int64_t secs = ms / 1000;
-    int32_t days = (int32_t)(secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400));
-    int64_t rem = secs - (int64_t)days * 86400;
-    int y, m, d;
-    gw_civil_from_days(days, &y, &m, &d);
-    r->day = days;
+    int64_t secs = r->ingest_ms / 1000;
+    r->day = (int32_t)(secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400));
     r->date_from_ingest = 1;
-    snprintf(r->published, sizeof(r->published), "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m, d,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+    gw_time_format(r->ingest_ms, r->published);
 }
 
 /* The members parse reads, as found by jansson or by the fast scanner. */
-enum { K_TITLE, K_BODY, K_TEXT, K_SOURCE, K_URL, K_LANG, K_ID, K_PUBLISHED, K__COUNT };
+enum { K_TITLE, K_BODY, K_TEXT, K_SOURCE, K_URL, K_LANG, K_ID, K_PUBLISHED,
+       K_SUPERSEDES, K_VERSION, K_PUBSTATUS, K__COUNT };
 static const char *const member_names[K__COUNT] = {"title", "body", "text", "source",
-                                                   "url", "lang", "id", "published_at"};
+                                                   "url", "lang", "id", "published_at",
+                                                   "supersedes", "version", "pubstatus"};
 
 typedef enum { FV_ABSENT = 0, FV_NULL, FV_STRING, FV_INTEGER, FV_OTHER } fv_kind_t;
 
@@ -214,6 +210,40 @@ static int text_field(gw_record_t *r, fval_t *v, const char *key, int field) {
     return take_member(r, key, v, &r->field[field], &r->field_len[field]);
 }
 
+static int is_str(const fval_t *v, const char *s) { return v->len == strlen(s) && !memcmp(v->s, s, v->len); }
+
+/* Story-version members (README, "Deduplication and story versions"):
+ * `supersedes` names the story an item replaces (string or integer, like
+ * `id`); `version` is a number or a digit string (ninjs writes "3");
+ * `pubstatus` withheld/canceled (ninjs, NewsML-G2) withdraws the story.
+ * A wrong type is a field_ignored warning: the item is still tagged. */
+static int story_members(gw_record_t *r, fval_t *fv) {
+    const char *bad = NULL;
+    fval_t *v = &fv[K_SUPERSEDES];
+    if (v->kind == FV_INTEGER) {
+        char num[32];
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, v->i);
+        if (!(r->story.supersedes = gw_strdup(num))) return GW_ENOMEM;
+    } else if (v->kind == FV_STRING && v->len) {
+        int rc = take_member(r, "supersedes", v, &r->story.supersedes, NULL);
+        if (rc) return rc;
+    } else if (v->kind == FV_OTHER) bad = "supersedes";
+    v = &fv[K_VERSION];
+    if (v->kind == FV_INTEGER && v->i >= 0) r->story.version = v->i;
+    else if (v->kind == FV_STRING && v->len && v->len < 19 && strspn(v->s, "0123456789") >= v->len)
+        r->story.version = strtoll(v->s, NULL, 10);
+    else if (v->kind != FV_ABSENT && v->kind != FV_NULL) bad = "version";
+    v = &fv[K_PUBSTATUS];
+    if (v->kind == FV_STRING) r->story.withdrawn = is_str(v, "withheld") || is_str(v, "canceled");
+    else if (v->kind != FV_ABSENT && v->kind != FV_NULL) bad = "pubstatus";
+    if (bad) {
+        char msg[80];
+        int m = snprintf(msg, sizeof(msg), "'%s' has the wrong type or form; ignored", bad);
+        if (gw_record_warn(r, "field_ignored", msg, (size_t)m) == GW_ENOMEM) return GW_ENOMEM;
+    }
+    return GW_OK;
+}
+
 /* Fills the record from the members, whichever parser found them. */
 static int apply_members(gw_record_t *r, fval_t *fv) {
     int rc;
@@ -234,6 +264,7 @@ static int apply_members(gw_record_t *r, fval_t *fv) {
     } else if (id->kind == FV_OTHER) {
         return gw_record_reject(r, GW_REASON_INVALID_FIELD, "'id' must be a string or an integer");
     }
+    if ((rc = story_members(r, fv))) return rc;
     fval_t *pub = &fv[K_PUBLISHED];
     if (pub->kind != FV_ABSENT && pub->kind != FV_NULL) {
         const char *ps = pub->kind == FV_STRING ? pub->s : NULL;

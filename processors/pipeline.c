@@ -2,7 +2,9 @@
  * pipeline.c - the processor chain: one table, run in order over a record.
  */
 #include "geowire/pipeline.h"
+#include "geowire/aggregate.h"
 #include "geowire/common.h"
+#include "geowire/dedup.h"
 #include "geowire/processor.h"
 
 #include <jansson.h>
@@ -19,7 +21,9 @@ static const gw_processor_t chain[] = {
     {"officials", gw_officials_run},
     {"resolve", gw_resolve_run},
     {"themes", gw_themes_run},
+    {"dedup", gw_dedup_run},
     {"alerts", gw_alerts_run},
+    {"aggregate", gw_aggregate_run},
     {"serialize", gw_serialize_run},
 };
 
@@ -34,6 +38,8 @@ typedef struct {
 
 struct gw_pipeline {
     loaded_t set;
+    gw_dedup_t *dedup;   /* state: kept across reloads */
+    gw_agg_t *agg;
     gw_env_t env;
     gw_record_t rec;   /* reused across items: buffers keep their capacity */
     size_t max_item_bytes, max_matches, max_evidence, max_record_bytes;
@@ -72,6 +78,8 @@ static void use_set(gw_pipeline_t *p, loaded_t *s, const gw_config_t *cfg) {
     p->env.dict = p->set.dict;
     p->env.lang = p->set.lang;
     p->env.rules = p->set.rules;
+    p->env.dedup = p->dedup;
+    p->env.agg = p->agg;
     p->max_item_bytes = cfg->limits.max_item_bytes;
     p->max_matches = cfg->limits.max_matches;
     p->max_evidence = cfg->limits.max_evidence;
@@ -84,7 +92,8 @@ gw_pipeline_t *gw_pipeline_new(const gw_config_t *cfg, char *err, size_t errlen)
     if (!p) { gw_err(err, errlen, GW_ENOMEM, "out of memory"); return NULL; }
     gw_record_init(&p->rec);
     loaded_t s;
-    if (load_set(cfg, &s, err, errlen) != GW_OK) {
+    if (!(p->dedup = gw_dedup_new(cfg, err, errlen)) || !(p->agg = gw_agg_new(cfg, err, errlen)) ||
+        load_set(cfg, &s, err, errlen) != GW_OK) {
         gw_pipeline_free(p);
         return NULL;
     }
@@ -104,12 +113,16 @@ void gw_pipeline_free(gw_pipeline_t *p) {
     if (!p) return;
     gw_record_free(&p->rec);
     free_set(&p->set);
+    gw_dedup_free(p->dedup);
+    gw_agg_free(p->agg);
     free(p);
 }
 
 const char *gw_pipeline_dict_version(const gw_pipeline_t *p) { return p->set.dict->version; }
 
 const gw_rules_t *gw_pipeline_rules(const gw_pipeline_t *p) { return p->set.rules; }
+
+const gw_env_t *gw_pipeline_env(const gw_pipeline_t *p) { return &p->env; }
 
 void gw_result_clear(gw_result_t *res) {
     free(res->id);
@@ -209,6 +222,7 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
     r->max_record_bytes = p->max_record_bytes;
     r->max_json_depth = p->max_json_depth;
     r->ingest_ms = meta ? meta->ingest_ms : gw_now_ms();
+    r->partition = meta ? meta->partition : -1;
     r->key = meta ? meta->key : NULL;
     r->key_len = meta ? meta->key_len : 0;
     r->payload = payload;
@@ -232,3 +246,18 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
     summarise(r, p->env.dict, res);
     return GW_OK;
 }
+
+/* Tick and flush emit records that belong to no item: they travel in a
+ * result without a record, collected through the pipeline's record. */
+static int emit_only(gw_pipeline_t *p, int64_t now_ms, int flush, gw_result_t *res) {
+    gw_record_t *r = &p->rec;
+    memset(res, 0, sizeof(*res));
+    gw_record_reset(r);
+    int rc = flush ? gw_agg_flush(&p->env, r) : gw_agg_tick(&p->env, now_ms, r);
+    if (take_emits(r, res) != GW_OK) return GW_ENOMEM;
+    return rc;
+}
+
+int gw_pipeline_tick(gw_pipeline_t *p, int64_t now_ms, gw_result_t *res) { return emit_only(p, now_ms, 0, res); }
+
+int gw_pipeline_flush(gw_pipeline_t *p, gw_result_t *res) { return emit_only(p, 0, 1, res); }

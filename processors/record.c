@@ -14,6 +14,7 @@ void gw_record_init(gw_record_t *r) {
     gw_buf_init(&r->alerts);
     gw_buf_init(&r->out);
     gw_buf_init(&r->emit_data);
+    r->story.version = -1;
 }
 
 static void free_hits(gw_record_t *r) {
@@ -55,6 +56,13 @@ void gw_record_reset(gw_record_t *r) {
     r->n_ematch = r->n_tmatch = 0;
     r->pairs = NULL;
     r->n_pairs = 0;
+    free(r->story.supersedes);
+    free(r->dedup.cluster);
+    free(r->dedup.duplicate_of);
+    memset(&r->story, 0, sizeof(r->story));
+    r->story.version = -1;
+    memset(&r->dedup, 0, sizeof(r->dedup));
+    r->dedup_suppress_alert = 0;
     r->published[0] = '\0';
     r->lang[0] = '\0';
     r->day = 0;

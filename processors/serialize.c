@@ -7,6 +7,7 @@
  * crash is recognisable downstream. Every key is always present.
  */
 #include "geowire/common.h"
+#include "geowire/dedup.h"
 #include "geowire/processor.h"
 #include "geowire/serialize.h"
 
@@ -233,7 +234,7 @@ static void write_blocs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     free(cs);
 }
 
-static const char *pair_code(const gw_dict_t *d, uint32_t id) {
+const char *gw_party_code(const gw_dict_t *d, uint32_t id) {
     return id & GW_PAIR_BLOC ? d->blocs[id & ~GW_PAIR_BLOC].code : d->countries[id].code;
 }
 
@@ -246,8 +247,8 @@ static void write_pairs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d) {
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0; j--) {
             const gw_pair_t *x = &r->pairs[ord[j - 1]], *y = &r->pairs[ord[j]];
-            const char *xa = pair_code(d, x->a), *xb = pair_code(d, x->b);
-            const char *ya = pair_code(d, y->a), *yb = pair_code(d, y->b);
+            const char *xa = gw_party_code(d, x->a), *xb = gw_party_code(d, x->b);
+            const char *ya = gw_party_code(d, y->a), *yb = gw_party_code(d, y->b);
             const char *x1 = strcmp(xa, xb) < 0 ? xa : xb, *x2 = strcmp(xa, xb) < 0 ? xb : xa;
             const char *y1 = strcmp(ya, yb) < 0 ? ya : yb, *y2 = strcmp(ya, yb) < 0 ? yb : ya;
             int c = strcmp(x1, y1);
@@ -258,7 +259,7 @@ static void write_pairs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d) {
         }
     for (size_t i = 0; i < n; i++) {
         const gw_pair_t *p = &r->pairs[ord[i]];
-        const char *a = pair_code(d, p->a), *c = pair_code(d, p->b);
+        const char *a = gw_party_code(d, p->a), *c = gw_party_code(d, p->b);
         if (strcmp(a, c) > 0) { const char *t = a; a = c; c = t; }
         put(b, i ? ",{\"a\":\"" : "{\"a\":\"");
         put(b, a);
@@ -335,8 +336,13 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     write_themes(b, r, d, hs);
     gw_buf_append(b, ",\"alerts\":[", 11);
     if (r->alerts.len) gw_buf_append(b, r->alerts.data, r->alerts.len);
-    static const char tail[] = "],\"dedup\":{\"cluster\":null,\"duplicate_of\":null,\"is_duplicate\":false}";
+    static const char tail[] = "],\"dedup\":{\"cluster\":";
     gw_buf_append(b, tail, sizeof(tail) - 1);
+    str_or_null(b, r->dedup.cluster);
+    gw_buf_append(b, ",\"duplicate_of\":", 16);
+    str_or_null(b, r->dedup.duplicate_of);
+    gw_buf_printf(b, ",\"is_duplicate\":%s,\"status\":\"%s\"}", r->dedup.is_duplicate ? "true" : "false",
+                  gw_story_status_name((gw_story_status_t)r->dedup.status));
     gw_buf_append(b, ",\"warnings\":[", 13);
     if (r->warnings.len) gw_buf_append(b, r->warnings.data, r->warnings.len);
     gw_buf_append(b, "],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":",

@@ -81,5 +81,8 @@ void gw_civil_from_days(int32_t days, int *y, int *m, int *d);
 int gw_date_parse(const char *s, size_t n, int32_t *days);
 /* Writes YYYY-MM-DD (11 bytes incl. NUL). */
 void gw_date_format(int32_t days, char out[11]);
+/* Writes milliseconds since the epoch as YYYY-MM-DDThh:mm:ssZ (21 bytes
+ * incl. NUL), rounding down to the second. */
+void gw_time_format(int64_t ms, char out[21]);
 
 #endif

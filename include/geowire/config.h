@@ -56,6 +56,18 @@ typedef struct {
 
     char *alerts;        /* alert rules file (absolute path), NULL: no rules */
 
+    struct {             /* duplicate detection (dedup.h) */
+        size_t window_items;       /* items remembered */
+        int window_seconds;        /* ... for at most this long (ingest time) */
+        double threshold;          /* estimated Jaccard similarity of a near-duplicate */
+    } dedup;
+
+    struct {             /* dashboard aggregates (aggregate.h) */
+        int window_seconds;        /* tumbling window length, event time */
+        int lateness_seconds;      /* how long after its end a window still takes items */
+        char *instance;            /* names this instance in every record; NULL: host:pid */
+    } aggregates;
+
     struct {
         char *listen;            /* "ADDR:PORT", "[ADDR]:PORT", or NULL when "off" */
         int stall_timeout_ms;    /* /healthz fails when the main loop stalls longer */

@@ -37,6 +37,7 @@ typedef struct {
     const char *key;        /* Kafka message key, or NULL */
     size_t key_len;
     int64_t ingest_ms;      /* message timestamp (or now): the fallback date */
+    int32_t partition;      /* input partition (aggregates name it); -1: not from Kafka */
 } gw_input_meta_t;
 
 /* A record a stage emits beside the enriched one, and the topic it goes to. */
@@ -99,6 +100,14 @@ void gw_result_clear(gw_result_t *res);
 /* The id of the i-th loaded alert rule, NULL past the last one. Valid
  * until the next reload. */
 const char *gw_pipeline_rule_id(const gw_pipeline_t *p, size_t i);
+/* Time passes without items: closes the aggregate windows a quiet wire
+ * leaves open (aggregate.h) and puts their records in res->emits (res has
+ * no record). now_ms is wall-clock time; call it from the consume loop.
+ * res must be cleared with gw_result_clear. GW_OK or GW_ENOMEM. */
+int gw_pipeline_tick(gw_pipeline_t *p, int64_t now_ms, gw_result_t *res);
+/* Emits every open aggregate window now, marked partial: before a graceful
+ * shutdown or a partition revoke commits offsets. Same contract as tick. */
+int gw_pipeline_flush(gw_pipeline_t *p, gw_result_t *res);
 
 /* Version strings that go into every record. Valid until the next
  * successful gw_pipeline_reload. */

@@ -18,6 +18,10 @@ typedef struct {
     const gw_dict_t *dict;
     const gw_langid_t *lang;
     const gw_rules_t *rules;   /* alert rules, compiled against dict */
+    /* state of the stateful stages, owned by the pipeline (never a global):
+     * one item at a time goes through them */
+    struct gw_dedup *dedup;    /* dedup.h */
+    struct gw_agg *agg;        /* aggregate.h */
 } gw_env_t;
 
 /* Returns GW_OK to continue, GW_EINVAL after gw_record_reject (the item goes
@@ -28,6 +32,10 @@ typedef struct {
     const char *name;
     gw_processor_fn run;
 } gw_processor_t;
+
+/* pipeline.c: the stages' environment, state included (tests read the
+ * stateful stages' stats through it). Borrowed from the pipeline. */
+const gw_env_t *gw_pipeline_env(const gw_pipeline_t *p);
 
 int gw_parse_run(gw_record_t *r, const gw_env_t *env);      /* parse.c */
 int gw_normalize_run(gw_record_t *r, const gw_env_t *env);  /* normalize.c */

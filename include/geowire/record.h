@@ -61,6 +61,7 @@ typedef struct {
     size_t max_item_bytes, max_matches, max_evidence, max_record_bytes;
     int max_json_depth;
     int64_t ingest_ms;
+    int32_t partition;           /* input partition, -1 when not from Kafka */
     const char *key; size_t key_len;
     const char *payload; size_t payload_len;   /* borrowed for the item's run */
 
@@ -93,6 +94,20 @@ typedef struct {
     /* resolve, themes */
     gw_hit_t *hits; size_t n_hits;
     gw_pair_t *pairs; size_t n_pairs;
+
+    /* story versions, from the input (parse): see dedup.h */
+    struct {
+        char *supersedes;        /* id of the story this item replaces, or NULL */
+        int64_t version;         /* the `version` field, -1 when absent */
+        int withdrawn;           /* `pubstatus` withheld or canceled */
+    } story;
+
+    /* dedup (dedup.c): the record's dedup block */
+    struct {
+        char *cluster, *duplicate_of;    /* owned; duplicate_of NULL unless is_duplicate */
+        int is_duplicate;
+        int status;                      /* gw_story_status_t (dedup.h) */
+    } dedup;
 
     /* alerts: the rules that fired, as alerts[] elements already written
      * (comma-separated JSON objects). n_alerts tells later stages (dedup)

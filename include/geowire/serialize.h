@@ -5,6 +5,7 @@
 #define GEOWIRE_SERIALIZE_H
 
 #include "geowire/common.h"
+#include "geowire/dict.h"
 
 /* The record schema's name and version; additive changes keep it, any
  * other change bumps it (README, "Record schema"). */
@@ -15,5 +16,9 @@
 /* Writes `{"schema":"...","id":<id or null>` — the opening every record,
  * including an error record, shares. */
 void gw_serialize_head(gw_buf_t *b, const char *id);
+
+/* The code of a pair's party: a country (ISO alpha-3) or, with
+ * GW_PAIR_BLOC set, a bloc. Borrowed from the dictionary. */
+const char *gw_party_code(const gw_dict_t *d, uint32_t id);
 
 #endif
