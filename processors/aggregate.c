@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { K_COUNTRY = 1, K_PAIR, K_THEME, K_PARTITION };
+enum { K_COUNTRY = 1, K_PAIR, K_THEME, K_RULE, K_PARTITION };
 
-/* One counter: a code (country, "A-B" pair, theme) or a partition number.
+/* One counter: a code (country, "A-B" pair, theme, rule) or a partition number.
  * Codes are copied, not dictionary indexes, so a dictionary reload between
  * two items cannot change what an open window counted. */
 typedef struct {
@@ -146,9 +146,11 @@ static int bump(window_t *w, int kind, const char *name, int64_t num) {
     return GW_OK;
 }
 
+static int bump_rule(const char *id, void *w) { return bump(w, K_RULE, id, 0); }
+
 /* What a story contributes: countries that act in it (a dateline or a
  * passing mention is not what a who-meets-whom dashboard counts), every
- * pair of parties named in one sentence, fired themes. */
+ * pair of parties named in one sentence, fired themes, rules that fired. */
 static int count_story(window_t *w, const gw_record_t *r, const gw_dict_t *d) {
     int rc = GW_OK;
     w->items++;
@@ -164,7 +166,7 @@ static int count_story(window_t *w, const gw_record_t *r, const gw_dict_t *d) {
         snprintf(code, sizeof(code), "%s-%s", a, b);
         rc = bump(w, K_PAIR, code, 0);
     }
-    return rc;
+    return rc == GW_OK ? gw_record_each_alert_rule(r, bump_rule, w) : rc;
 }
 
 /* The window starting at `start`, created (in order) when missing. */
@@ -248,6 +250,7 @@ static int emit_window(gw_agg_t *a, gw_record_t *r, size_t i, int closed_by) {
     if (rc == GW_OK) rc = write_counts(b, w, K_COUNTRY, "countries");
     if (rc == GW_OK) rc = write_counts(b, w, K_PAIR, "pairs");
     if (rc == GW_OK) rc = write_counts(b, w, K_THEME, "themes");
+    if (rc == GW_OK) rc = write_counts(b, w, K_RULE, "alerts");
     gw_buf_putc(b, '}');
     if (rc == GW_OK && b->oom) rc = GW_ENOMEM;
     if (rc == GW_OK) rc = gw_record_emit(r, GW_EMIT_AGGREGATE, b->data, b->len);

@@ -40,6 +40,7 @@ typedef struct {
     char *id;                  /* the item id (<= GW_DEDUP_MAX_ID bytes) */
     char *dup_of;              /* the verdict given, repeated on redelivery */
     uint8_t status, is_dup;
+    uint8_t alerted_here;      /* this item's alert is the story's */
     int64_t version;
     uint32_t cluster;
 } entry_t;
@@ -49,6 +50,8 @@ typedef struct {
     uint32_t refs;
     uint32_t next_free;
     int withdrawn;
+    char *alert_item;          /* the item whose alert went out, or NULL */
+    char *alert_rules;         /* its rules, a JSON array of ids */
 } cluster_t;
 
 struct gw_dedup {
@@ -64,6 +67,8 @@ struct gw_dedup {
     size_t n_clusters, string_bytes;
     uint64_t *tok;             /* scratch: word hashes of the current item */
     size_t tok_cap;
+    uint64_t cur_seq;          /* the current item's entry (0: not remembered) */
+    uint32_t cur_cluster;      /* and its story, for the post-alerts step */
 };
 
 static const char *const status_names[GW_STORY__COUNT] = {"new", "duplicate", "update", "correction",
@@ -159,6 +164,13 @@ gw_dedup_t *gw_dedup_new(const gw_config_t *cfg, char *err, size_t errlen) {
     return d;
 }
 
+static void forget_alert(gw_dedup_t *d, cluster_t *c) {
+    if (c->alert_item) d->string_bytes -= strlen(c->alert_item) + 1 + strlen(c->alert_rules) + 1;
+    free(c->alert_item);
+    free(c->alert_rules);
+    c->alert_item = c->alert_rules = NULL;
+}
+
 static void release_entry(gw_dedup_t *d, entry_t *e) {
     if (!e->seq) return;
     if (e->id) d->string_bytes -= strlen(e->id) + 1;
@@ -169,6 +181,7 @@ static void release_entry(gw_dedup_t *d, entry_t *e) {
     if (--c->refs == 0) {
         d->string_bytes -= strlen(c->id) + 1;
         free(c->id);
+        forget_alert(d, c);
         memset(c, 0, sizeof(*c));
         c->next_free = d->free_cluster;
         d->free_cluster = e->cluster;
@@ -215,10 +228,14 @@ static uint64_t find(const gw_dedup_t *d, int x, uint64_t key, uint64_t from, in
     return 0;
 }
 
-static entry_t *find_id(gw_dedup_t *d, const char *id, int64_t now_ms) {
+/* The newest entry with this id; with `exact`, the newest that also has
+ * this text and version (the item itself, delivered again). */
+static entry_t *find_id(gw_dedup_t *d, const char *id, int64_t now_ms, const uint64_t *exact, int64_t version) {
     uint64_t key = hash_bytes(id, strlen(id));
-    for (uint64_t s = find(d, IX_ID, key, 0, now_ms); s; s = find(d, IX_ID, key, s, now_ms))
-        if (!strcmp(at(d, s)->id, id)) return at(d, s);
+    for (uint64_t s = find(d, IX_ID, key, 0, now_ms); s; s = find(d, IX_ID, key, s, now_ms)) {
+        entry_t *e = at(d, s);
+        if (!strcmp(e->id, id) && (!exact || (e->key[IX_EXACT] == *exact && e->version == version))) return e;
+    }
     return NULL;
 }
 
@@ -377,7 +394,29 @@ static int insert(gw_dedup_t *d, const gw_record_t *r, const print_t *p, uint32_
         e->next[x] = *h;
         *h = seq;
     }
+    d->cur_seq = seq;
+    d->cur_cluster = cluster;
     return GW_OK;
+}
+
+/* The retraction of a story's alert (schema/alert-retraction.schema.json):
+ * the alerted item and its rules, and the notice that withdrew it. */
+static int emit_retraction(gw_dedup_t *d, gw_record_t *r, cluster_t *c) {
+    gw_buf_t b;
+    gw_buf_init(&b);
+    gw_buf_printf(&b, "{\"schema\":\"geowire.alert-retraction.v1\",\"item_id\":");
+    gw_json_str(&b, c->alert_item, strlen(c->alert_item));
+    gw_buf_printf(&b, ",\"rules\":%s,\"cluster\":", c->alert_rules);
+    gw_json_str(&b, c->id, strlen(c->id));
+    gw_buf_printf(&b, ",\"reason\":\"withdrawal\",\"withdrawn_by\":{\"item_id\":");
+    gw_json_str(&b, r->id, strlen(r->id));
+    gw_buf_printf(&b, ",\"title\":");
+    gw_json_str(&b, r->field[GW_FIELD_TITLE], r->field_len[GW_FIELD_TITLE]);
+    gw_buf_printf(&b, ",\"published_at\":\"%s\"}}", r->published);
+    int rc = b.oom ? GW_ENOMEM : gw_record_emit(r, GW_EMIT_ALERT, b.data, b.len);
+    gw_buf_free(&b);
+    if (rc == GW_OK) forget_alert(d, c);
+    return rc;
 }
 
 /* Fills the record's verdict; cluster NO_CLUSTER names the item itself. */
@@ -391,6 +430,8 @@ static int verdict(gw_dedup_t *d, gw_record_t *r, gw_story_status_t status, cons
 int gw_dedup_run(gw_record_t *r, const gw_env_t *env) {
     gw_dedup_t *d = env->dedup;
     if (!d) return GW_OK;
+    d->cur_seq = 0;
+    d->cur_cluster = NO_CLUSTER;
     print_t p;
     if (fingerprint(d, r, &p) != GW_OK) return GW_ENOMEM;
     int64_t now = r->ingest_ms;
@@ -398,18 +439,20 @@ int gw_dedup_run(gw_record_t *r, const gw_env_t *env) {
     gw_story_status_t mark = gw_story_marker(r->field[GW_FIELD_TITLE], r->field_len[GW_FIELD_TITLE]);
     if (r->story.withdrawn) mark = GW_STORY_WITHDRAWAL;
 
-    entry_t *self = find_id(d, r->id, now);
-    if (self && self->key[IX_EXACT] == p.exact && self->version == r->story.version) {
+    entry_t *self = find_id(d, r->id, now, &p.exact, r->story.version);
+    if (self) {
         /* A redelivery: the same verdict as the first time. */
         cluster_t *c = &d->c[self->cluster];
         r->dedup_suppress_alert = c->withdrawn || self->status == GW_STORY_WITHDRAWAL ||
-                                  self->status == GW_STORY_STALE;
+                                  (c->alert_item && !self->alerted_here);
+        d->cur_seq = self->seq;
+        d->cur_cluster = self->cluster;
         r->dedup.status = self->status;
         r->dedup.is_duplicate = self->is_dup;
         if (set_str(&r->dedup.duplicate_of, self->dup_of) || set_str(&r->dedup.cluster, c->id)) return GW_ENOMEM;
         return GW_OK;
     }
-    entry_t *story = r->story.supersedes ? find_id(d, r->story.supersedes, now) : self;
+    entry_t *story = find_id(d, r->story.supersedes ? r->story.supersedes : r->id, now, NULL, 0);
     if (story) {
         uint32_t cl = story->cluster;
         cluster_t *c = &d->c[cl];
@@ -420,12 +463,14 @@ int gw_dedup_run(gw_record_t *r, const gw_env_t *env) {
             c->withdrawn = 1;
             r->dedup_suppress_alert = 1;
             rc = verdict(d, r, GW_STORY_WITHDRAWAL, sid, cl);
+            if (!rc && c->alert_item) rc = emit_retraction(d, r, c);
             if (!rc) rc = insert(d, r, &p, cl, 0);
         } else if (r->story.version >= 0 && story->version > r->story.version) {
             r->dedup_suppress_alert = 1;
             rc = verdict(d, r, GW_STORY_STALE, sid, cl);
         } else {
             c->withdrawn = 0; /* a new version after a withdrawal stands again */
+            r->dedup_suppress_alert = c->alert_item != NULL;
             rc = verdict(d, r, mark == GW_STORY_CORRECTION ? GW_STORY_CORRECTION : GW_STORY_UPDATE, sid, cl);
             if (!rc) rc = insert(d, r, &p, cl, 1);
         }
@@ -442,11 +487,45 @@ int gw_dedup_run(gw_record_t *r, const gw_env_t *env) {
         uint32_t cl = copy->cluster;
         char *cid = gw_strdup(copy->id);
         if (!cid) return GW_ENOMEM;
-        r->dedup_suppress_alert = d->c[cl].withdrawn;
+        r->dedup_suppress_alert = d->c[cl].withdrawn || d->c[cl].alert_item;
         int rc = verdict(d, r, mark != GW_STORY_NEW ? mark : GW_STORY_DUPLICATE, cid, cl);
         free(cid);
         return rc ? rc : insert(d, r, &p, cl, 1);
     }
     int rc = verdict(d, r, mark, NULL, NO_CLUSTER);
     return rc ? rc : insert(d, r, &p, NO_CLUSTER, 1);
+}
+
+static int add_rule(const char *id, void *ctx) {
+    gw_buf_t *b = ctx;
+    if (b->len > 1) gw_buf_putc(b, ',');
+    gw_json_str(b, id, strlen(id));
+    return b->oom ? GW_ENOMEM : GW_OK;
+}
+
+/* After the alerts stage: when this item's alert went out, the story is
+ * alerted, so its copies and later versions are not alerted again and a
+ * withdrawal retracts this item's alert. */
+int gw_dedup_alerted_run(gw_record_t *r, const gw_env_t *env) {
+    gw_dedup_t *d = env->dedup;
+    if (!d || !r->n_alerts || r->dedup_suppress_alert || d->cur_cluster == NO_CLUSTER) return GW_OK;
+    cluster_t *c = &d->c[d->cur_cluster];
+    if (c->alert_item) return GW_OK; /* a redelivery of the alerting item */
+    gw_buf_t rules;
+    gw_buf_init(&rules);
+    gw_buf_putc(&rules, '[');
+    int rc = gw_record_each_alert_rule(r, add_rule, &rules);
+    gw_buf_putc(&rules, ']');
+    char *item = gw_strdup(r->id);
+    if (rc == GW_OK && (rules.oom || !item)) rc = GW_ENOMEM;
+    if (rc != GW_OK) {
+        free(item);
+        gw_buf_free(&rules);
+        return rc;
+    }
+    c->alert_item = item;
+    c->alert_rules = gw_buf_steal(&rules, NULL);
+    d->string_bytes += strlen(item) + 1 + strlen(c->alert_rules) + 1;
+    if (d->cur_seq) at(d, d->cur_seq)->alerted_here = 1;
+    return GW_OK;
 }

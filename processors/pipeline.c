@@ -23,6 +23,7 @@ static const gw_processor_t chain[] = {
     {"themes", gw_themes_run},
     {"dedup", gw_dedup_run},
     {"alerts", gw_alerts_run},
+    {"dedup_alerted", gw_dedup_alerted_run},
     {"aggregate", gw_aggregate_run},
     {"serialize", gw_serialize_run},
 };

@@ -3,6 +3,8 @@
  */
 #include "geowire/record.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,4 +199,27 @@ size_t gw_record_sentence(const gw_record_t *r, int field, uint32_t off) {
         else hi = mid;
     }
     return lo ? lo - 1 : 0;
+}
+
+/* alerts[] is kept as written JSON (the record's own form); reading it back
+ * keeps one writer of that form. Only items that fired a rule pay. */
+int gw_record_each_alert_rule(const gw_record_t *r, int (*fn)(const char *id, void *ctx), void *ctx) {
+    if (!r->n_alerts || !r->alerts.len) return GW_OK;
+    gw_buf_t b;
+    gw_buf_init(&b);
+    gw_buf_putc(&b, '[');
+    gw_buf_append(&b, r->alerts.data, r->alerts.len);
+    gw_buf_putc(&b, ']');
+    json_t *a = b.oom ? NULL : json_loadb(b.data, b.len, 0, NULL);
+    gw_buf_free(&b);
+    if (!a) return GW_ENOMEM; /* the stage's own JSON: only allocation fails */
+    int rc = GW_OK;
+    size_t i;
+    json_t *e;
+    json_array_foreach(a, i, e) {
+        const char *id = json_string_value(json_object_get(e, "rule"));
+        if (id && (rc = fn(id, ctx)) != GW_OK) break;
+    }
+    json_decref(a);
+    return rc;
 }

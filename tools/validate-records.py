@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Validate geowire records (one JSON object per line) against
-schema/record.schema.json, or, for a line whose "schema" is
-"geowire.alert.v1", against schema/alert.schema.json (alerts-topic records).
+schema/record.schema.json, or, for a line whose "schema" names another
+geowire record, against its own file: "geowire.alert.v1" schema/alert.schema.json,
+"geowire.alert-retraction.v1" schema/alert-retraction.schema.json (alerts topic),
+"geowire.aggregate.v1" schema/aggregate.schema.json (aggregates topic).
 
 usage: validate-records.py [--schema FILE] [FILE ...]   (no FILE: stdin)
 
@@ -25,7 +27,9 @@ SCHEMA_DIR = os.path.join(HERE, "..", "schema")
 DEFAULT_SCHEMA = os.path.join(SCHEMA_DIR, "record.schema.json")
 # Records that name one of these schemas are checked against its file; the
 # alert schema refers to definitions in the record schema by $id.
-BY_NAME = {"geowire.alert.v1": os.path.join(SCHEMA_DIR, "alert.schema.json")}
+BY_NAME = {"geowire.alert.v1": os.path.join(SCHEMA_DIR, "alert.schema.json"),
+           "geowire.alert-retraction.v1": os.path.join(SCHEMA_DIR, "alert-retraction.schema.json"),
+           "geowire.aggregate.v1": os.path.join(SCHEMA_DIR, "aggregate.schema.json")}
 
 
 def where(err):

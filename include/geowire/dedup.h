@@ -81,5 +81,8 @@ void gw_dedup_stats(const gw_dedup_t *d, gw_dedup_stats_t *st);
  * r->dedup_suppress_alert, updates the window, and emits a retraction when
  * a withdrawal hits an alerted story. */
 int gw_dedup_run(gw_record_t *r, const gw_env_t *env);
+/* The post-alerts stage: remembers that the current item's story was
+ * alerted (by this item, with these rules). */
+int gw_dedup_alerted_run(gw_record_t *r, const gw_env_t *env);
 
 #endif

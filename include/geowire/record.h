@@ -153,6 +153,11 @@ int gw_record_span(gw_record_t *r, gw_hit_t *h, uint8_t field, uint32_t start, u
 /* Index of the sentence containing offset `off` of `field`. */
 size_t gw_record_sentence(const gw_record_t *r, int field, uint32_t off);
 
+/* Calls fn(id, ctx) for the rule id of each alerts[] element the alerts
+ * stage wrote, in order (later stages count and remember them). Returns
+ * GW_OK, GW_ENOMEM, or the first non-zero value fn returns. */
+int gw_record_each_alert_rule(const gw_record_t *r, int (*fn)(const char *id, void *ctx), void *ctx);
+
 /* Appends s as a JSON string literal (quotes included) to b. */
 void gw_json_str(gw_buf_t *b, const char *s, size_t len);
 

@@ -33,16 +33,6 @@ void gwt_out_free(gwt_out_t *o) {
     memset(o, 0, sizeof(*o));
 }
 
-static void dump(const char *var, const char *rec, size_t len) {
-    const char *path = getenv(var);
-    if (!path || !*path) return;
-    FILE *f = fopen(path, "a");
-    cr_assert_not_null(f, "cannot append to %s", path);
-    fwrite(rec, 1, len, f);
-    fputc('\n', f);
-    fclose(f);
-}
-
 static void collect(gw_result_t *res, gwt_out_t *o) {
     o->rec = NULL;
     o->alerts = json_array();
@@ -56,7 +46,7 @@ static void collect(gw_result_t *res, gwt_out_t *o) {
     for (size_t i = 0; i < res->n_emits; i++) {
         const gw_emit_t *e = &res->emits[i];
         int agg = e->kind == GW_EMIT_AGGREGATE;
-        dump(agg ? "GW_AGGREGATE_DUMP" : "GW_ALERT_DUMP", e->data, e->len);
+        gw_test_dump_record(e->data, e->len);
         json_error_t je;
         json_t *j = json_loadb(e->data, e->len, 0, &je);
         cr_assert_not_null(j, "emitted record is not JSON: %s", je.text);

@@ -22,8 +22,8 @@ void gwt_state_free(gwt_state_t *s);
 
 /* What one call produced: the enriched record (parsed; NULL if the item
  * was dead-lettered) and the emitted records by kind (JSON arrays). Every
- * record is also dumped for schema validation (GW_RECORD_DUMP,
- * GW_AGGREGATE_DUMP, GW_ALERT_DUMP). Free with gwt_out_free. */
+ * record is also dumped for schema validation (gw_test_dump_record). Free
+ * with gwt_out_free. */
 typedef struct {
     json_t *rec;
     json_t *alerts;       /* alerts-topic records, retractions included */

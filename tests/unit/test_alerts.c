@@ -232,8 +232,8 @@ static run_t run_item(gw_pipeline_t *p, const char *title, const char *body, con
     gw_test_dump_record(res.record, res.record_len);
     run_t out = {.rec = parse_json(res.record, res.record_len), .emits = json_array()};
     for (size_t i = 0; i < res.n_emits; i++) {
-        cr_assert_eq(res.emits[i].kind, GW_EMIT_ALERT);
         gw_test_dump_record(res.emits[i].data, res.emits[i].len);
+        if (res.emits[i].kind != GW_EMIT_ALERT) continue; /* an aggregate window the item's date closed */
         json_array_append_new(out.emits, parse_json(res.emits[i].data, res.emits[i].len));
     }
     gw_result_clear(&res);

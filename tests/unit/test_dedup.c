@@ -282,3 +282,83 @@ Test(dedup, bad_settings_are_positioned_errors) {
     snprintf(b, sizeof b, ":%d:29: 'aggregates.allowed_lateness_seconds'", want_lateness);
     cr_assert(strstr(err, a) && strstr(err, b), "%s", err);
 }
+
+static size_t n_alerts_in(json_t *rec) { return json_array_size(json_object_get(rec, "alerts")); }
+
+/* One story, one alert: copies and new versions fill alerts[] but produce
+ * no alerts-topic record; a redelivery of the alerting item produces the
+ * same alert again (at least once); the kill retracts it, once; nothing
+ * about the story alerts after that. */
+Test(dedup, alert_once_per_story_and_retract_on_kill) {
+    char *orig = gwt_item("wire-1", "Russia and Malaysia agree to expand energy cooperation", STORY, "2026-11-26T08:00:00Z");
+    gwt_out_t o, again;
+    gwt_run(&S, orig, T0, 0, &o);
+    cr_assert_geq(n_alerts_in(o.rec), 1, "the story must fire russia-asean for this test");
+    cr_assert_eq(json_array_size(o.alerts), n_alerts_in(o.rec), "the first copy alerts");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(o.alerts, 0), "schema")), "geowire.alert.v1");
+
+    char *copy = republished(STORY);
+    char *item = gwt_item("outlet-7", "Malaysia, Russia to deepen energy ties", copy, "2026-11-26T09:00:00Z");
+    gwt_out_t c;
+    gwt_run(&S, item, T0 + 1000, 1, &c);
+    cr_assert_geq(n_alerts_in(c.rec), 1, "alerts[] still says what the rules found");
+    cr_assert_eq(json_array_size(c.alerts), 0, "a copy of an alerted story is not alerted again");
+    gwt_out_free(&c);
+    free(item);
+
+    gwt_run(&S, orig, T0 + 2000, 0, &again); /* redelivery */
+    char *a = json_dumps(o.alerts, JSON_COMPACT), *b = json_dumps(again.alerts, JSON_COMPACT);
+    cr_assert_str_eq(a, b, "a redelivery repeats the same alert records");
+    free(a); free(b);
+    gwt_out_free(&again);
+
+    gwt_run(&S, "{\"id\":\"wire-1\",\"version\":2,\"title\":\"UPDATE 1-Russia and Malaysia agree to expand energy cooperation\","
+                "\"body\":\"Russian Deputy Prime Minister Alexander Novak and Malaysian Economy Minister Rafizi Ramli agreed "
+                "to expand energy cooperation; the working group meets in January.\"}", T0 + 3000, 0, &c);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(c.rec, "dedup"), "status")), "update");
+    cr_assert_eq(json_array_size(c.alerts), 0, "an update of an alerted story is not alerted again");
+    gwt_out_free(&c);
+
+    const char *kill = "{\"id\":\"wire-1-kill\",\"supersedes\":\"wire-1\",\"title\":\"KILL-Russia and Malaysia agree to "
+                       "expand energy cooperation\",\"body\":\"Please kill the story. It was sent in error.\","
+                       "\"published_at\":\"2026-11-26T10:00:00Z\"}";
+    gwt_run(&S, kill, T0 + 4000, 0, &c);
+    cr_assert_eq(json_array_size(c.alerts), 1, "one retraction, and no alert of the notice itself");
+    json_t *rt = json_array_get(c.alerts, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(rt, "schema")), "geowire.alert-retraction.v1");
+    cr_assert_str_eq(json_string_value(json_object_get(rt, "item_id")), "wire-1");
+    cr_assert_str_eq(json_string_value(json_object_get(rt, "cluster")), "wire-1");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(rt, "rules"), 0)), "russia-asean");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rt, "withdrawn_by"), "item_id")), "wire-1-kill");
+    gwt_out_free(&c);
+
+    gwt_run(&S, kill, T0 + 5000, 0, &c); /* the notice redelivered: no second retraction */
+    cr_assert_eq(json_array_size(c.alerts), 0);
+    gwt_out_free(&c);
+    gwt_run(&S, orig, T0 + 6000, 0, &c); /* the withdrawn story redelivered */
+    cr_assert_eq(json_array_size(c.alerts), 0, "a withdrawn story does not alert");
+    gwt_out_free(&c);
+    item = gwt_item("late-outlet", "Russia, Malaysia in energy pact", copy, "2026-11-26T11:00:00Z");
+    gwt_run(&S, item, T0 + 7000, 2, &c);
+    cr_assert_eq(json_array_size(c.alerts), 0, "a late copy of a withdrawn story does not alert");
+    gwt_out_free(&c);
+    free(item);
+    free(copy);
+    free(orig);
+    gwt_out_free(&o);
+}
+
+/* A story that only fires on a later version alerts then, once. */
+Test(dedup, a_story_alerts_when_a_version_first_fires) {
+    gwt_out_t o;
+    gwt_run(&S, "{\"id\":\"s\",\"title\":\"Energy ministers meet\",\"body\":\"Energy ministers met on Thursday to "
+                "discuss gas supplies and a joint working group, officials said after the talks.\"}", T0, 0, &o);
+    cr_assert_eq(n_alerts_in(o.rec), 0);
+    gwt_out_free(&o);
+    gwt_run(&S, "{\"id\":\"s\",\"version\":2,\"title\":\"UPDATE 1-Russia and Malaysia agree to expand energy cooperation\","
+                "\"body\":\"Russian Deputy Prime Minister Alexander Novak and Malaysian Economy Minister Rafizi Ramli agreed "
+                "to expand energy cooperation after talks in Putrajaya.\"}", T0 + 1000, 0, &o);
+    cr_assert_geq(n_alerts_in(o.rec), 1);
+    cr_assert_eq(json_array_size(o.alerts), n_alerts_in(o.rec));
+    gwt_out_free(&o);
+}
