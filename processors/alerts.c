@@ -291,7 +291,9 @@ static int emit_alert(gw_record_t *r, const gw_env_t *env, const gw_rule_t *rule
     gw_buf_printf(out, ",\"published_at\":\"%s\",\"date_basis\":\"%s\",\"lang\":\"%s\",\"matched\":", r->published,
                   r->date_from_ingest ? "ingest" : "published_at", r->lang);
     gw_buf_append(out, matched->data, matched->len);
-    APPEND(out, ",\"cluster\":null,\"rules_version\":");
+    APPEND(out, ",\"cluster\":");
+    str_or_null(out, r->dedup.cluster);
+    APPEND(out, ",\"rules_version\":");
     gw_json_str(out, env->rules->version, strlen(env->rules->version));
     gw_buf_putc(out, '}');
     if (out->oom) return GW_ENOMEM;
