@@ -21,7 +21,8 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/san/tests/%,$(UNIT_SRC))
 INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
 .PHONY: all deps run test unit integration eval bench clean help check-config seed-check \
-        install uninstall check-install fuzz fuzz-smoke fuzz-build valgrind soak soak-smoke test-browser
+        install uninstall check-install fuzz fuzz-smoke fuzz-build valgrind soak soak-smoke test-browser \
+        test-kafka
 all: build/geowire
 
 help:
@@ -33,6 +34,7 @@ help:
 	@echo "make check-install  install into a temp folder and check the tree, the unit and the man page"
 	@echo "make test-browser  the status page in headless chromium (screenshot: build/status-page.png)"
 	@echo "make bench      tagger and end-to-end throughput, peak RSS, latency (README Performance)"
+	@echo "make test-kafka the real-broker suite: Apache Kafka from Maven Central, started and stopped"
 
 deps:
 	@scripts/deps.sh
@@ -121,6 +123,19 @@ $(BROWSER_DIR)/node_modules/playwright-core/package.json:
 test-browser: build/geowire $(BROWSER_DIR)/node_modules/playwright-core/package.json
 	NODE_PATH=$(CURDIR)/$(BROWSER_DIR)/node_modules timeout 300 node tests/browser/status-page.cjs \
 	    build/geowire config/geowire.yaml config/sample-feed.jsonl build/status-page.png
+
+# The real-broker suite (tests/kafka/): tests/kafka/run.sh obtains Apache
+# Kafka with Maven (Java and Maven installed when missing), starts it on
+# loopback, runs the suites one test at a time and stops it.
+KAFKA_SRC := $(wildcard tests/kafka/test_*.c)
+KAFKA_BIN := $(patsubst tests/kafka/%.c,build/san/tests/kafka/%,$(KAFKA_SRC))
+
+build/san/tests/kafka/%: tests/kafka/%.c tests/kafka/kafka_support.c tests/kafka/kafka_support.h $(SOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests -o $@ $< tests/kafka/kafka_support.c $(SOBJ) $(LIBS) -lcriterion
+
+test-kafka: deps build/geowire build/san/geowire $(KAFKA_BIN)
+	@tests/kafka/run.sh $(KAFKA_BIN)
 
 clean:
 	rm -rf build

@@ -137,6 +137,8 @@ static void config_defaults(gw_config_t *c) {
     c->kafka.guarantee = GW_GUARANTEE_AT_LEAST_ONCE;
     c->kafka.embedded_partitions = 4;
     c->kafka.shutdown_timeout_ms = 30000;
+    c->kafka.transaction_items = 1000;
+    c->kafka.transaction_ms = 100;
     c->limits.max_item_bytes = 1 << 20;
     c->limits.max_json_depth = 64;
     c->limits.max_matches = 4096;
@@ -164,7 +166,8 @@ static const char *const top_keys[] = {"kafka", "topics", "limits", "dictionarie
                                        "dedup", "aggregates", NULL};
 static const char *const kafka_keys[] = {"brokers", "group_id", "processing_guarantee",
                                          "consumer", "producer", "embedded_partitions",
-                                         "shutdown_timeout_ms", NULL};
+                                         "shutdown_timeout_ms", "transaction_items",
+                                         "transaction_ms", NULL};
 static const char *const topic_keys[] = {"input", "output", "alerts", "dead_letter",
                                          "aggregates", NULL};
 static const char *const limit_keys[] = {"max_item_bytes", "max_json_depth", "max_matches",
@@ -258,6 +261,25 @@ static void load_kafka(loader_t *L, const gw_yaml_node_t *k) {
         set_int(L, &c->kafka.embedded_partitions, n, "kafka.embedded_partitions", 1, 1024);
     if ((n = gw_yaml_get(k, "shutdown_timeout_ms")))
         set_int(L, &c->kafka.shutdown_timeout_ms, n, "kafka.shutdown_timeout_ms", 100, 600000);
+    if ((n = gw_yaml_get(k, "transaction_items")))
+        set_int(L, &c->kafka.transaction_items, n, "kafka.transaction_items", 1, 1000000);
+    if ((n = gw_yaml_get(k, "transaction_ms")))
+        set_int(L, &c->kafka.transaction_ms, n, "kafka.transaction_ms", 1, 600000);
+    /* exactly_once needs a transactional.id (stable per instance, unique
+     * among live instances); at_least_once must not get one, or the
+     * producer would refuse every record outside a transaction. */
+    int has_tid = gw_config_kv(c->kafka.producer, c->kafka.n_producer, "transactional.id") != NULL;
+    int eos = c->kafka.guarantee == GW_GUARANTEE_EXACTLY_ONCE;
+    if (has_tid != eos) {
+        const gw_yaml_node_t *at = gw_yaml_get(k, "processing_guarantee");
+        char e[GW_ERRLEN];
+        gw_yaml_errf(L->doc, at ? at : k, e, sizeof(e),
+                     eos ? "kafka.processing_guarantee exactly_once needs "
+                           "kafka.producer.transactional.id (stable per instance)"
+                         : "kafka.producer.transactional.id is only for "
+                           "kafka.processing_guarantee: exactly_once");
+        problem(L, e);
+    }
 }
 
 /* dictionaries.title_patterns: a list of files, one per language; optional

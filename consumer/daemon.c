@@ -31,6 +31,7 @@
 #include "geowire/reload.h"
 #include "geowire/signals.h"
 #include "geowire/window.h"
+#include "geowire/txn.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -87,6 +88,7 @@ typedef struct {
     gw_config_t *cfg;
     gw_pipeline_t *pipe;
     rd_kafka_t *consumer, *producer;
+    gw_txn_t *txn;            /* exactly_once only (consumer/txn.c) */
     gw_delivery_t *track;
     gw_backfill_t *backfill;  /* --from-time, else NULL */
     failed_t *failed_head, *failed_tail;
@@ -227,6 +229,16 @@ static void push_failed(daemon_t *dm, rec_t *rec, rd_kafka_resp_err_t err, const
     dm->failed_tail = f;
 }
 
+/* Exactly-once: a record of the open transaction failed. It is not retried
+ * alone: the whole transaction aborts and its items are processed again. */
+static void txn_record_failed(daemon_t *dm, rec_t *rec, rd_kafka_resp_err_t err,
+                              rd_kafka_headers_t *hdrs)
+{
+    gw_txn_record_failed(dm->txn, err);
+    if (hdrs) rd_kafka_headers_destroy(hdrs);
+    free(rec);
+}
+
 /* Produces one record; on QUEUE_FULL serves delivery reports and retries
  * (never drops). Headers are consumed. Any other immediate refusal goes down
  * the same path as a failed delivery report. */
@@ -244,6 +256,10 @@ static void produce(daemon_t *dm, rec_t *rec, const void *payload, size_t len, c
             rd_kafka_poll(dm->producer, 100);
             gw_metrics_heartbeat(dm->metrics); /* waiting on the broker is not a stall */
             continue;
+        }
+        if (dm->txn && err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+            txn_record_failed(dm, rec, err, hdrs);
+            return;
         }
         push_failed(dm, rec, err, payload, len, key, key_len, hdrs);
         return;
@@ -315,6 +331,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         if (m->err)
             gw_log(GW_LOG_ERROR, "daemon", "feed record not delivered", "error",
                    rd_kafka_err2str(m->err), (const char *)NULL);
+        return;
+    }
+    if (m->err && dm->txn) {
+        txn_record_failed(dm, rec, m->err, NULL);
         return;
     }
     if (m->err) {
@@ -418,6 +438,7 @@ static void handle_failed(daemon_t *dm)
 
 static void store_offsets(daemon_t *dm)
 {
+    if (dm->txn) return; /* exactly_once: offsets travel in the transaction */
     rd_kafka_topic_partition_list_t *l = NULL;
     const char *t;
     int32_t p;
@@ -450,6 +471,44 @@ static int drain(daemon_t *dm, int64_t deadline)
         gw_metrics_heartbeat(dm->metrics);
         rd_kafka_flush(dm->producer, (int)(left < 100 ? left : 100));
     }
+}
+
+/* Releases the records waiting for a retry or a dead letter. */
+static void free_failed(daemon_t *dm)
+{
+    while (dm->failed_head) {
+        failed_t *f = dm->failed_head;
+        dm->failed_head = f->next;
+        if (f->hdrs) rd_kafka_headers_destroy(f->hdrs);
+        free(f->rec);
+        free(f->payload);
+        free(f->key);
+        free(f);
+    }
+    dm->failed_tail = NULL;
+}
+
+/* Exactly-once: commits the open transaction when due (or now). After an
+ * abort the consumer was rewound to the committed offsets, so everything
+ * tracked belongs to the aborted batch and is forgotten (gw_txn_abort served
+ * every delivery report: no record points into the old tracker). Returns 1
+ * when nothing is left uncommitted. */
+static int txn_settle(daemon_t *dm, int now, const char *abort_why)
+{
+    char e[GW_ERRLEN];
+    int r = abort_why ? gw_txn_abort(dm->txn, abort_why, e, sizeof e)
+                      : gw_txn_commit(dm->txn, now, e, sizeof e);
+    if (r == GW_TXN_FATAL) set_fatal(dm, e);
+    if (r != GW_TXN_ABORTED) return r == GW_TXN_OK;
+    gw_delivery_t *fresh = gw_delivery_new(item_free);
+    if (!fresh) {
+        set_fatal(dm, "out of memory after a transaction abort");
+        return 0;
+    }
+    free_failed(dm);
+    gw_delivery_free(dm->track);
+    dm->track = fresh;
+    return 0;
 }
 
 /* -------------------------------------------------------------- consumer */
@@ -496,12 +555,14 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (bound > REVOKE_DRAIN_CAP_MS) bound = REVOKE_DRAIN_CAP_MS;
         aggregates_tick(dm, 1);
         drain(dm, mono_ms() + bound);
+        if (dm->txn) txn_settle(dm, 1, NULL);
         store_offsets(dm);
-        rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
+        rd_kafka_resp_err_t ce = dm->txn ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_commit(rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
             gw_log(GW_LOG_WARN, "daemon", "commit on revoke failed", "error", rd_kafka_err2str(ce),
                    (const char *)NULL);
     }
+    if (lost && dm->txn) txn_settle(dm, 1, "partitions lost");
     gw_log(lost ? GW_LOG_WARN : GW_LOG_INFO, "daemon", lost ? "partitions lost" : "partitions revoked",
            "count", n, (const char *)NULL);
     for (int i = 0; i < parts->cnt; i++) {
@@ -672,6 +733,12 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
     gw_metrics_consumed(dm->metrics);
     gw_metrics_item(dm->metrics, &res);
     gw_window_add(dm->window, gw_now_ms(), &res);
+    char te[GW_ERRLEN];
+    if (dm->txn && gw_txn_item(dm->txn, te, sizeof te) != GW_OK) {
+        gw_result_clear(&res);
+        set_fatal(dm, te);
+        return;
+    }
 
     rec_t *recs[1 + 64];
     size_t nrec = count;
@@ -856,7 +923,9 @@ static rd_kafka_t *make_consumer(daemon_t *dm, const char *brokers, char *err, s
         gw_kafka_conf_set(conf, "session.timeout.ms", "10000", NULL, err, errlen) ||
         conf_stats(dm, conf, err, errlen) ||
         gw_kafka_conf_apply(conf, cfg->kafka.consumer, cfg->kafka.n_consumer, cfg->path, "consumer",
-                            err, errlen)) {
+                            err, errlen) ||
+        (cfg->kafka.guarantee == GW_GUARANTEE_EXACTLY_ONCE && /* offsets go in transactions */
+         gw_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, err, errlen))) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -1134,10 +1203,23 @@ int gw_cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    if (dm.cfg->kafka.guarantee == GW_GUARANTEE_EXACTLY_ONCE) {
+        if (feed) {
+            gw_log(GW_LOG_ERROR, "daemon", "--feed is not available with exactly_once (the producer "
+                   "is transactional)", (const char *)NULL);
+            rc = 2;
+            goto out;
+        }
+        dm.txn = gw_txn_new(dm.producer, dm.consumer, (size_t)dm.cfg->kafka.transaction_items,
+                            dm.cfg->kafka.transaction_ms, dm.cfg->kafka.shutdown_timeout_ms, err,
+                            sizeof err);
+        if (!dm.txn) { gw_log(GW_LOG_ERROR, "daemon", err, (const char *)NULL); goto out; }
+    }
     if (print) setvbuf(stdout, NULL, _IOLBF, 0);
     if (feed && feed_file(&dm, feed) != 0) { rc = 2; goto out; }
     gw_log(GW_LOG_INFO, "daemon", "running", "input", dm.cfg->topics.input, "output",
-           dm.cfg->topics.output, "group", dm.cfg->kafka.group_id, "dict_version",
+           dm.cfg->topics.output, "group", dm.cfg->kafka.group_id, "guarantee",
+           dm.txn ? "exactly_once" : "at_least_once", "dict_version",
            gw_pipeline_dict_version(dm.pipe), (const char *)NULL);
 
     /* One message at a time: 2.0.2's batch consume mis-stores offsets
@@ -1145,6 +1227,7 @@ int gw_cmd_run(int argc, char **argv)
     while (!gw_signals_stop_requested()) {
         gw_metrics_heartbeat(dm.metrics);
         gw_metrics_queues(dm.metrics, rd_kafka_outq_len(dm.producer), (int64_t)gw_delivery_in_flight(dm.track));
+        if (dm.txn) txn_settle(&dm, 0, NULL);
         handle_failed(&dm);
         store_offsets(&dm);
         if (gw_reload_poll(dm.pipe, dm.cfg) > 0) /* between items: SIGHUP, POST /-/reload */
@@ -1185,8 +1268,9 @@ int gw_cmd_run(int argc, char **argv)
         if (!dm.fatal) aggregates_tick(&dm, 1);
         /* Leave a little of the budget for close and destroy. */
         int drained = drain(&dm, mono_ms() + w.timeout_ms * 3 / 4);
+        if (dm.txn && !dm.fatal) drained = txn_settle(&dm, 1, NULL) && drained;
         store_offsets(&dm);
-        rd_kafka_resp_err_t ce = rd_kafka_commit(dm.consumer, NULL, 0);
+        rd_kafka_resp_err_t ce = dm.txn ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_commit(dm.consumer, NULL, 0);
         int committed = drained && !dm.fatal && (!ce || ce == RD_KAFKA_RESP_ERR__NO_OFFSET);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
             gw_log(GW_LOG_ERROR, "daemon", "final commit failed", "error", rd_kafka_err2str(ce),
@@ -1246,6 +1330,8 @@ out:
     gw_http_free(http);   /* first: its thread reads the metrics and the window */
     gw_window_free(dm.window);
     gw_metrics_free(dm.metrics);
+    free_failed(&dm);
+    gw_txn_free(dm.txn);
     gw_delivery_free(dm.track);
     gw_backfill_free(dm.backfill);
     gw_pipeline_free(dm.pipe);

@@ -6,7 +6,7 @@ export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0${L
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 passed=0; failed=0; bad=""
 for t in "$@"; do
-    out=$("$t" --jobs 2 2>&1); rc=$?
+    out=$("$t" --jobs "${GW_TEST_JOBS:-2}" 2>&1); rc=$?
     printf '%s\n' "$out" | tail -n 40 | grep -v '^\[----\]' || true
     line=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
     p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')

@@ -32,6 +32,8 @@ typedef struct {
         gw_kv_t *producer; size_t n_producer;
         int embedded_partitions;   /* partitions per topic on the embedded broker */
         int shutdown_timeout_ms;   /* bound on drain+flush+commit+close */
+        int transaction_items;     /* exactly_once: items per transaction at most */
+        int transaction_ms;        /* exactly_once: age of a transaction at most */
     } kafka;
 
     struct {

@@ -1,0 +1,217 @@
+#!/bin/bash
+# A real Apache Kafka broker for the real-broker suite (tests/kafka/).
+#
+#   tests/kafka/broker.sh start    resolve, format, start, wait until it answers metadata
+#   tests/kafka/broker.sh stop     stop it by PID (SIGTERM, then SIGKILL after a bound)
+#   tests/kafka/broker.sh status   print its environment file, exit 1 when it is not running
+#   tests/kafka/broker.sh classpath   resolve the jars only and print the classpath
+#
+# The broker comes from Maven Central: org.apache.kafka:kafka_2.13 and
+# kafka-tools (console consumer, DumpLogSegments), one pinned version with
+# their runtime dependencies, resolved by Maven into a cache outside the
+# repository ($GW_KAFKA_CACHE, default ~/.cache/geowire/kafka-<version>).
+# One KRaft node is broker and controller at once, on loopback ports picked
+# free at start: PLAINTEXT, SASL_PLAINTEXT with mechanism PLAIN (one user,
+# a random password per start), CONTROLLER. Not SCRAM: librdkafka before
+# 2.6.1 (Debian 12 ships 2.0.2) builds a SCRAM proof that Kafka 4.x brokers
+# reject (librdkafka#4895), see README "Run with Kafka". Storage is formatted
+# in a fresh state folder ($GW_KAFKA_STATE, default /tmp/geowire-kafka-$UID)
+# with a random cluster id. `start` writes $GW_KAFKA_STATE/env, sourced by
+# the suite:
+#   GW_KAFKA_BROKERS        PLAINTEXT bootstrap (127.0.0.1:PORT)
+#   GW_KAFKA_SASL_BROKERS   SASL_PLAINTEXT bootstrap
+#   GW_KAFKA_SASL_USER, GW_KAFKA_SASL_PASSWORD   SASL/PLAIN credentials
+#   GW_KAFKA_CLASSPATH      the jars, for Kafka's own tools
+#   GW_KAFKA_DATA           the log.dirs folder (stored batches)
+#   GW_KAFKA_VERSION
+# Java 17+ and Maven are installed with apt-get when missing and running as
+# root; otherwise the script says what to install and exits 1.
+set -euo pipefail
+
+KAFKA_VERSION="${GW_KAFKA_VERSION:-4.4.0}"
+CACHE="${GW_KAFKA_CACHE:-$HOME/.cache/geowire/kafka-$KAFKA_VERSION}"
+STATE="${GW_KAFKA_STATE:-/tmp/geowire-kafka-$(id -u)}"
+START_TIMEOUT_S="${GW_KAFKA_START_TIMEOUT_S:-90}"
+STOP_TIMEOUT_S=30
+
+die() { echo "broker.sh: $*" >&2; exit 1; }
+
+java_major() {
+    java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1
+}
+
+# Java 17+ (Kafka 4 brokers need 17) and Maven, installed when missing.
+need_tools() {
+    local missing=""
+    if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+        missing="$missing openjdk-17-jre-headless"
+    fi
+    command -v mvn >/dev/null 2>&1 || missing="$missing maven"
+    command -v kcat >/dev/null 2>&1 || missing="$missing kcat"
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        die "the real-broker suite needs Java 17+, Maven and kcat; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing"
+    fi
+    echo "broker.sh: installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+        die "apt-get install$missing failed"
+    [ "$(java_major)" -ge 17 ] || die "java is still older than 17 after the install"
+}
+
+# Resolves the pinned jars once into $CACHE/libs (a marker file says the
+# copy completed, so an interrupted download is redone, never half-used).
+resolve() {
+    if [ -f "$CACHE/complete" ]; then return 0; fi
+    need_tools
+    mkdir -p "$CACHE"
+    rm -rf "$CACHE/libs"
+    cat > "$CACHE/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>geowire.test</groupId>
+  <artifactId>kafka-broker</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.25.5</version></dependency>
+  </dependencies>
+</project>
+EOF
+    echo "broker.sh: resolving Apache Kafka $KAFKA_VERSION with Maven into $CACHE" >&2
+    if ! (cd "$CACHE" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime \
+              -DoutputDirectory="$CACHE/libs" > "$CACHE/mvn.log" 2>&1); then
+        tail -n 30 "$CACHE/mvn.log" >&2
+        die "Maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION (log: $CACHE/mvn.log)"
+    fi
+    ls "$CACHE/libs/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null 2>&1 ||
+        die "kafka_2.13-$KAFKA_VERSION.jar missing after resolution"
+    touch "$CACHE/complete"
+}
+
+classpath() {
+    local cp=""
+    for j in "$CACHE"/libs/*.jar; do cp="$cp${cp:+:}$j"; done
+    printf '%s' "$cp"
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+running() {
+    [ -f "$STATE/pid" ] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null
+}
+
+start() {
+    if running; then echo "broker.sh: already running (pid $(cat "$STATE/pid"))" >&2; cat "$STATE/env"; return 0; fi
+    need_tools
+    resolve
+    rm -rf "$STATE"
+    mkdir -p "$STATE/data"
+    local cp; cp="$(classpath)"
+    local pp ps pc
+    pp="$(free_port)"; ps="$(free_port)"; pc="$(free_port)"
+    while [ "$ps" = "$pp" ] || [ "$pc" = "$pp" ] || [ "$pc" = "$ps" ]; do ps="$(free_port)"; pc="$(free_port)"; done
+    local user=geowire-test
+    local pass; pass="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+
+    cat > "$STATE/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$pc
+listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,CONTROLLER://127.0.0.1:$pc
+advertised.listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user="$pass";
+log.dirs=$STATE/data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+group.initial.rebalance.delay.ms=0
+transaction.max.timeout.ms=900000
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
+log.segment.bytes=67108864
+EOF
+    cat > "$STATE/log4j2.properties" <<EOF
+status = error
+appender.f.type = File
+appender.f.name = F
+appender.f.fileName = $STATE/broker.log
+appender.f.layout.type = PatternLayout
+appender.f.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.f.ref = F
+EOF
+    local jopts=(-Xmx512m -Xms128m -Dlog4j2.configurationFile="$STATE/log4j2.properties")
+    local cid
+    cid="$(java "${jopts[@]}" -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+    [ -n "$cid" ] || die "kafka-storage random-uuid failed"
+    if ! java "${jopts[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cid" -c "$STATE/server.properties" \
+            > "$STATE/format.log" 2>&1; then
+        cat "$STATE/format.log" >&2
+        die "formatting KRaft storage failed"
+    fi
+    # setsid: the broker outlives this script and is stopped by its PID.
+    setsid java "${jopts[@]}" -cp "$cp" kafka.Kafka "$STATE/server.properties" \
+        > "$STATE/stdout.log" 2>&1 < /dev/null &
+    echo $! > "$STATE/pid"
+
+    local deadline=$((SECONDS + START_TIMEOUT_S))
+    until kcat -b "127.0.0.1:$pp" -L -m 5 2>/dev/null | grep -q '1 brokers'; do
+        if ! running; then
+            tail -n 30 "$STATE/stdout.log" "$STATE/broker.log" >&2 2>/dev/null || true
+            die "the broker exited during start (logs in $STATE)"
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            tail -n 30 "$STATE/broker.log" >&2 2>/dev/null || true
+            stop
+            die "the broker did not answer metadata requests within ${START_TIMEOUT_S}s"
+        fi
+        sleep 0.5
+    done
+    cat > "$STATE/env" <<EOF
+GW_KAFKA_BROKERS=127.0.0.1:$pp
+GW_KAFKA_SASL_BROKERS=127.0.0.1:$ps
+GW_KAFKA_SASL_USER=$user
+GW_KAFKA_SASL_PASSWORD=$pass
+GW_KAFKA_CLASSPATH=$cp
+GW_KAFKA_DATA=$STATE/data
+GW_KAFKA_VERSION=$KAFKA_VERSION
+EOF
+    echo "broker.sh: Apache Kafka $KAFKA_VERSION up (pid $(cat "$STATE/pid"), PLAINTEXT 127.0.0.1:$pp, SASL 127.0.0.1:$ps)" >&2
+}
+
+stop() {
+    if ! [ -f "$STATE/pid" ]; then echo "broker.sh: not running" >&2; return 0; fi
+    local pid; pid="$(cat "$STATE/pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        local deadline=$((SECONDS + STOP_TIMEOUT_S))
+        while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "broker.sh: no exit after ${STOP_TIMEOUT_S}s, killing $pid" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f "$STATE/pid"
+    echo "broker.sh: stopped (state kept in $STATE)" >&2
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+status) if running; then cat "$STATE/env"; else echo "broker.sh: not running" >&2; exit 1; fi ;;
+classpath) resolve; classpath; echo ;;
+*) echo "usage: $0 start|stop|status|classpath" >&2; exit 2 ;;
+esac
