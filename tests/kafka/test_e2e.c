@@ -306,7 +306,8 @@ Test(e2e, sasl_credentials_from_the_environment_never_logged, .timeout = 200)
     cr_assert_eq(gwt_produce(b, raw, items, NULL, N), 0);
     static const char *const sasl[] = {"security.protocol", "sasl_plaintext", "sasl.mechanisms", "PLAIN",
                                        "sasl.username", "${GWK_SASL_USER}",
-                                       "sasl.password", "${GWK_SASL_PASSWORD}", NULL};
+                                       "sasl.password", "${GWK_SASL_PASSWORD}",
+                                       "debug", "security,broker", NULL};
     gwk_cfg_t c = {.producer = sasl, .consumer = sasl, .log_level = "debug"};
     char *cfg = gwk_config("sasl", &c);
     static char user[128], pw[256], bad_pw[256];

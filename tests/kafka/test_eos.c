@@ -147,3 +147,31 @@ Test(eos, a_second_instance_with_the_same_transactional_id_fences_the_first, .ti
     gwk_items_free(second, N2);
     free(e.cfg);
 }
+
+/* exactly_once needs a transactional.id and at_least_once refuses one:
+ * `geowire check` says where, exit 2. */
+Test(eos, the_transactional_id_goes_with_exactly_once_only, .timeout = 60)
+{
+    static const char *const no_tid[] = {"transaction.timeout.ms", "10000", NULL};
+    static const char *const tid[] = {"transactional.id", "geowire-1", NULL};
+    struct { const char *name, *guarantee; const char *const *producer; const char *want; } cases[] = {
+        {"eos-no-tid", "exactly_once", no_tid, "exactly_once needs kafka.producer.transactional.id"},
+        {"alo-tid", "at_least_once", tid, "transactional.id is only for"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        gwk_cfg_t c = {.guarantee = cases[i].guarantee, .producer = cases[i].producer};
+        char *cfg = gwk_config(cases[i].name, &c);
+        char *env[] = {"GEOWIRE_GROUP_ID=g", "GWK_TOPICS=t", NULL};
+        char *argv[] = {(char *)gwt_bin(), "check", "-c", cfg, NULL};
+        gwt_proc_t p;
+        cr_assert_eq(gwt_spawn(&p, argv, env), 0);
+        cr_assert_eq(gwt_wait(&p, 30000), 2, "%s: exit code", cases[i].name);
+        char *log = gwt_errlog(&p);
+        char where[256];
+        snprintf(where, sizeof where, "%s:4:", cfg);
+        cr_assert(strstr(log, cases[i].want) && strstr(log, where), "%s: %s", cases[i].name, log);
+        free(log);
+        gwt_proc_free(&p);
+        free(cfg);
+    }
+}
