@@ -488,15 +488,16 @@ static void free_failed(daemon_t *dm)
     dm->failed_tail = NULL;
 }
 
-/* Exactly-once: commits the open transaction when due (or now). After an
- * abort the consumer was rewound to the committed offsets, so everything
+/* Exactly-once: commits the open transaction when due (or now), or aborts
+ * it when abort_why is set (partitions lost: no rewind, their next owner
+ * starts from the committed offsets). After an abort, everything
  * tracked belongs to the aborted batch and is forgotten (gw_txn_abort served
  * every delivery report: no record points into the old tracker). Returns 1
  * when nothing is left uncommitted. */
 static int txn_settle(daemon_t *dm, int now, const char *abort_why)
 {
     char e[GW_ERRLEN];
-    int r = abort_why ? gw_txn_abort(dm->txn, abort_why, e, sizeof e)
+    int r = abort_why ? gw_txn_abort(dm->txn, abort_why, 0, e, sizeof e)
                       : gw_txn_commit(dm->txn, now, e, sizeof e);
     if (r == GW_TXN_FATAL) set_fatal(dm, e);
     if (r != GW_TXN_ABORTED) return r == GW_TXN_OK;

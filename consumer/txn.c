@@ -127,7 +127,7 @@ static int rewind_consumer(gw_txn_t *t, char *err, size_t errlen)
     return GW_OK;
 }
 
-int gw_txn_abort(gw_txn_t *t, const char *why, char *err, size_t errlen)
+int gw_txn_abort(gw_txn_t *t, const char *why, int rewind, char *err, size_t errlen)
 {
     if (!t->open) return GW_TXN_OK;
     gw_log(GW_LOG_WARN, "txn", "aborting the transaction; its items will be processed again",
@@ -151,7 +151,7 @@ int gw_txn_abort(gw_txn_t *t, const char *why, char *err, size_t errlen)
                t->aborts_in_a_row, why);
         return GW_TXN_FATAL;
     }
-    if (rewind_consumer(t, err, errlen) != GW_OK) return GW_TXN_FATAL;
+    if (rewind && rewind_consumer(t, err, errlen) != GW_OK) return GW_TXN_FATAL;
     return GW_TXN_ABORTED;
 }
 
@@ -162,7 +162,7 @@ static int on_error(gw_txn_t *t, rd_kafka_error_t *e, const char *what, char *er
         char why[256];
         snprintf(why, sizeof why, "%s: %s", what, rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
-        return gw_txn_abort(t, why, err, errlen);
+        return gw_txn_abort(t, why, 1, err, errlen);
     }
     return fatal(e, what, err, errlen);
 }
@@ -178,12 +178,12 @@ int gw_txn_commit(gw_txn_t *t, int force, char *err, size_t errlen)
     if (t->failed) {
         char why[256];
         snprintf(why, sizeof why, "a record was not delivered: %s", rd_kafka_err2str(t->failed));
-        return gw_txn_abort(t, why, err, errlen);
+        return gw_txn_abort(t, why, 1, err, errlen);
     }
 
     rd_kafka_topic_partition_list_t *pos = NULL;
     rd_kafka_resp_err_t re = rd_kafka_assignment(t->consumer, &pos);
-    if (re) return gw_txn_abort(t, rd_kafka_err2str(re), err, errlen);
+    if (re) return gw_txn_abort(t, rd_kafka_err2str(re), 1, err, errlen);
     rd_kafka_position(t->consumer, pos);
     rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(t->consumer);
     int64_t deadline = now_ms() + t->timeout_ms;

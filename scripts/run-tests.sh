@@ -7,6 +7,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 passed=0; failed=0; bad=""
 for t in "$@"; do
     out=$("$t" --jobs "${GW_TEST_JOBS:-2}" 2>&1); rc=$?
+    [ -n "${GW_TEST_LOGDIR:-}" ] && printf '%s\n' "$out" > "$GW_TEST_LOGDIR/$(basename "$t").log"
     printf '%s\n' "$out" | tail -n 40 | grep -v '^\[----\]' || true
     line=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
     p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')

@@ -60,10 +60,12 @@ void gw_txn_record_failed(gw_txn_t *t, rd_kafka_resp_err_t err);
 int gw_txn_commit(gw_txn_t *t, int force, char *err, size_t errlen);
 
 /* Aborts the open transaction (if any), waits until every delivery report
- * of its records was served (so the caller's records are released) and
- * seeks each assigned partition back to its committed offset (its start
- * when nothing was committed yet). Returns GW_TXN_ABORTED, or GW_TXN_FATAL
- * with the reason in err. */
-int gw_txn_abort(gw_txn_t *t, const char *why, char *err, size_t errlen);
+ * of its records was served (so the caller's records are released) and,
+ * when `rewind` is set, seeks each assigned partition back to its committed
+ * offset (its start when nothing was committed yet); lost partitions need
+ * no rewind: their next owner starts from the committed offsets. Returns
+ * GW_TXN_OK (nothing was open), GW_TXN_ABORTED, or GW_TXN_FATAL with the
+ * reason in err. */
+int gw_txn_abort(gw_txn_t *t, const char *why, int rewind, char *err, size_t errlen);
 
 #endif

@@ -139,6 +139,7 @@ char *gwk_config(const char *name, const gwk_cfg_t *c)
         for (char *p = key; *p; p++) if (*p == '-') *p = '_';
         fprintf(f, "  %s: %s/config/dictionaries/%s.yaml\n", key, cwd, dicts[i]);
     }
+    fprintf(f, "alerts: %s/config/alerts.yaml\n", cwd);
     fprintf(f, "log:\n  level: %s\n  format: logfmt\n", c && c->log_level ? c->log_level : "info");
     fclose(f);
     return path;

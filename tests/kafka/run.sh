@@ -11,4 +11,7 @@ trap 'tests/kafka/broker.sh stop' EXIT
 set -a
 . "$state/env"
 set +a
-GW_TEST_JOBS=1 scripts/run-tests.sh "$@"
+# Full output of each suite (assertion details included) for a failure.
+mkdir -p build/kafka-tests
+echo "real-broker suite logs: build/kafka-tests/*.log"
+GW_TEST_JOBS=1 GW_TEST_LOGDIR=build/kafka-tests scripts/run-tests.sh "$@"

@@ -153,23 +153,41 @@ Test(e2e, dead_letters_alerts_and_aggregates_as_on_the_mock, .timeout = 240)
     static const char *const reasons[NC] = {"invalid_json", "not_object", "no_text", "too_large", "empty"};
     const char *bad[NC] = {"{\"id\": \"broken\", \"title\": ", "[1, 2, 3]", "{\"id\": \"notext\"}", big, "   "};
     char **good = gwk_items("dl", GOOD);
-    char *payloads[GOOD + NC];
+    /* The shipped sample feed: items that the shipped alert rules fire on. */
+    enum { MAXFEED = 64 };
+    char *feed[MAXFEED];
+    size_t nfeed = 0;
+    FILE *ff = fopen("config/sample-feed.jsonl", "r");
+    cr_assert_not_null(ff);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t ll;
+    while (nfeed < MAXFEED && (ll = getline(&line, &cap, ff)) > 1) {
+        line[ll - 1] = '\0';
+        feed[nfeed++] = strdup(line);
+    }
+    free(line);
+    fclose(ff);
+    char *payloads[GOOD + NC + MAXFEED];
     size_t n = 0;
     for (size_t i = 0; i < GOOD; i++) {
         payloads[n++] = good[i];
         if (i % 60 == 30) payloads[n++] = (char *)bad[i / 60];
+        if (i % 9 == 4 && i / 9 < nfeed) payloads[n++] = feed[i / 9];
     }
-    cr_assert_eq(n, GOOD + NC);
+    cr_assert_eq(n, GOOD + NC + nfeed);
 
     outcome_t real, mock;
+    cr_assert(nfeed > 0);
     run_once(b, pre, "real", payloads, n, NC, &real);
     gw_embedded_t *e = gwt_cluster(1);  /* the default news.* topics */
     cr_assert_not_null(e);
     run_once(gw_embedded_bootstraps(e), "news", "mock", payloads, n, NC, &mock);
     gw_embedded_stop(e);
 
-    cr_assert_eq(real.enriched, GOOD);
-    cr_assert_eq(mock.enriched, GOOD);
+    cr_assert_eq(real.enriched, GOOD + nfeed);
+    cr_assert_eq(mock.enriched, GOOD + nfeed);
+    cr_assert(real.alerts.n > 0, "the sample feed fired no alert on the real broker");
     cr_assert_eq(real.dlq.n, NC, "dead letters on the real broker: %zu", real.dlq.n);
     for (int i = 0; i < NC; i++) {
         const char *r = dlq_reason_of(&real.dlq, bad[i]), *m = dlq_reason_of(&mock.dlq, bad[i]);
@@ -191,6 +209,7 @@ Test(e2e, dead_letters_alerts_and_aggregates_as_on_the_mock, .timeout = 240)
         gwt_msgs_free(&all[i]->aggregates);
     }
     gwk_items_free(good, GOOD);
+    for (size_t i = 0; i < nfeed; i++) free(feed[i]);
 }
 
 /* Sums `size:` and `count:` of the batch lines DumpLogSegments prints for
