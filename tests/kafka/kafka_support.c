@@ -35,13 +35,13 @@ void gwk_prefix(char *buf, size_t n, const char *tag)
     snprintf(buf, n, "%s-%d", tag, (int)getpid());
 }
 
-int gwk_create(const char *brokers, const char *const *names, const int *partitions, size_t n)
+/* One CreateTopics request; -1 on any error (printed). A topic that
+ * exists counts as created when `exists_ok` (a retry after a request that
+ * half succeeded). */
+static int create_once(rd_kafka_t *rk, const char *const *names, const int *partitions, size_t n,
+                       int exists_ok)
 {
     char es[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, es, sizeof es);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, es, sizeof es);
-    if (!rk) return -1;
     rd_kafka_NewTopic_t **nt = calloc(n, sizeof *nt);
     for (size_t i = 0; i < n; i++) nt[i] = rd_kafka_NewTopic_new(names[i], partitions[i], 1, es, sizeof es);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -50,25 +50,46 @@ int gwk_create(const char *brokers, const char *const *names, const int *partiti
     rd_kafka_CreateTopics(rk, nt, n, o, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
     int rc = -1;
-    if (ev && !rd_kafka_event_error(ev)) {
+    if (!ev) fprintf(stderr, "CreateTopics: no answer\n");
+    else if (rd_kafka_event_error(ev)) fprintf(stderr, "CreateTopics: %s\n", rd_kafka_event_error_string(ev));
+    else {
         size_t got = 0;
         const rd_kafka_topic_result_t **res =
             rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &got);
         rc = got == n ? 0 : -1;
-        for (size_t i = 0; i < got; i++)
-            if (rd_kafka_topic_result_error(res[i])) {
-                fprintf(stderr, "create %s: %s\n", rd_kafka_topic_result_name(res[i]),
-                        rd_kafka_topic_result_error_string(res[i]));
-                rc = -1;
-            }
+        for (size_t i = 0; i < got; i++) {
+            rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+            if (!e || (exists_ok && e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)) continue;
+            fprintf(stderr, "create %s: %s\n", rd_kafka_topic_result_name(res[i]),
+                    rd_kafka_topic_result_error_string(res[i]));
+            rc = -1;
+        }
     }
     if (ev) rd_kafka_event_destroy(ev);
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_queue_destroy(q);
     for (size_t i = 0; i < n; i++) rd_kafka_NewTopic_destroy(nt[i]);
     free(nt);
+    return rc;
+}
+
+int gwk_create(const char *brokers, const char *const *names, const int *partitions, size_t n)
+{
+    char es[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, es, sizeof es);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, es, sizeof es);
+    if (!rk) return -1;
+    int rc = -1;
+    for (int attempt = 0; attempt < 3 && rc != 0; attempt++) {
+        if (attempt) gwt_sleep_ms(1000);
+        rc = create_once(rk, names, partitions, n, attempt > 0);
+    }
     char err[512];
-    if (rc == 0) rc = gw_kafka_check_topics(rk, names, n, 20000, err, sizeof err) ? -1 : 0;
+    if (rc == 0 && gw_kafka_check_topics(rk, names, n, 20000, err, sizeof err)) {
+        fprintf(stderr, "created topics missing: %s\n", err);
+        rc = -1;
+    }
     rd_kafka_destroy(rk);
     return rc;
 }
