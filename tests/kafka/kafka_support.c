@@ -161,6 +161,8 @@ char *gwk_config(const char *name, const gwk_cfg_t *c)
         fprintf(f, "  %s: %s/config/dictionaries/%s.yaml\n", key, cwd, dicts[i]);
     }
     fprintf(f, "alerts: %s/config/alerts.yaml\n", cwd);
+    /* Several processes at once: none takes the default HTTP port. */
+    fprintf(f, "http:\n  listen: \"off\"\n");
     fprintf(f, "log:\n  level: %s\n  format: logfmt\n", c && c->log_level ? c->log_level : "info");
     fclose(f);
     return path;
