@@ -169,6 +169,7 @@ static const char *pair_side(const gw_dict_t *d, uint32_t id) {
  * memory leaves them short instead of failing an item whose record is
  * complete. */
 static void summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res) {
+    res->duplicate = r->dedup.is_duplicate;
     if (r->field[GW_FIELD_TITLE]) {
         size_t n = r->field_len[GW_FIELD_TITLE];
         if (n >= sizeof(res->title)) {

@@ -390,8 +390,9 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
         "{\"id\":\"h-2\",\"title\":\"Malaysia and Russia sign defence pact\",\"body\":\"Malaysia and Russia "
         "signed a defence cooperation agreement in Kuala Lumpur.\"}",
         "{\"id\":\"h-3\",\"title\":\"Brazil tariffs\",\"body\":\"Brazil announced tariffs on steel from China.\"}",
-        "{\"id\":\"h-4\",\"title\":\"Kenya budget\",\"body\":\"The Kenyan parliament debated in Nairobi.\"}",
-        "{\"id\":\"h-5\",\"title\":\"France trade\",\"body\":\"France and Japan discussed exports.\"}",
+        "{\"id\":\"h-4\",\"title\":\"France budget\",\"body\":\"The French parliament debated in Paris.\"}",
+        /* h-1 again under another outlet's headline: a duplicate */
+        "{\"id\":\"h-5\",\"title\":\"Paris, Berlin seal trade accord\",\"body\":\"Paris and Berlin signed it.\"}",
         "{\"id\":\"h-6\",\"title\":\"Talks in Tokyo\",\"body\":\"Japan and South Korea held talks.\"}",
         "{\"id\":\"h-7\",\"title\":", "{broken", "[1,2,3]", "{\"id\":\"h-10\"}",
     };
@@ -401,6 +402,7 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
     bad = expo_check(m);
     cr_assert_null(bad, "exposition: %s", bad);
     cr_expect_eq(metric(m, "geowire_items_consumed_total"), 10);
+    cr_expect_eq(metric(m, "geowire_duplicates_total"), 1);
     cr_expect_eq(metric(m, "geowire_items_dead_lettered_total{reason=\"invalid_json\"}"), 2);
     cr_expect_eq(metric(m, "geowire_items_dead_lettered_total{reason=\"not_object\"}"), 1);
     cr_expect_eq(metric(m, "geowire_items_dead_lettered_total{reason=\"no_text\"}"), 1);
@@ -444,6 +446,7 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
     cr_expect_eq(json_integer_value(json_object_get(tot, "consumed")), 10);
     cr_expect_eq(json_integer_value(json_object_get(tot, "produced")), 6);
     cr_expect_eq(json_integer_value(json_object_get(tot, "dead_lettered")), 4);
+    cr_expect_eq(json_integer_value(json_object_get(tot, "duplicates")), 1);
     cr_expect_eq(json_integer_value(json_object_get(json_object_get(s, "dead_lettered_by_reason"), "invalid_json")), 2);
     cr_expect_eq(json_array_size(json_object_get(s, "lag")), PARTS);
     json_t *win = json_object_get(s, "window");
@@ -454,7 +457,7 @@ Test(http, counters_move_and_metrics_parse, .timeout = 120)
         in_window += json_integer_value(json_object_get(json_array_get(per, i), "items"));
     cr_expect_eq(in_window, 10, "items in the window");
     json_t *top = json_array_get(json_object_get(win, "countries"), 0);
-    cr_expect_str_eq(json_string_value(json_array_get(top, 0)), "FRA", "France leads (two items)");
+    cr_expect_str_eq(json_string_value(json_array_get(top, 0)), "FRA", "France leads (two stories; h-5 is a copy of h-1 and counts once)");
     cr_expect_eq(json_integer_value(json_array_get(top, 1)), 2);
     int jpn_kor = 0;
     json_t *pr;
