@@ -317,6 +317,8 @@ static void aggregates_tick(daemon_t *dm, int flush)
     if ((flush ? gw_pipeline_flush(dm->pipe, &res) : gw_pipeline_tick(dm->pipe, gw_now_ms(), &res)) != GW_OK)
         gw_log(GW_LOG_WARN, "daemon", "out of memory while closing aggregate windows; they stay open",
                (const char *)NULL);
+    char te[GW_ERRLEN]; /* exactly_once: these records need a transaction too */
+    if (dm->txn && res.n_emits && gw_txn_item(dm->txn, te, sizeof te) != GW_OK) set_fatal(dm, te);
     produce_unsourced(dm, &res);
 }
 
