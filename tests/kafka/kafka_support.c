@@ -85,10 +85,17 @@ int gwk_create(const char *brokers, const char *const *names, const int *partiti
         if (attempt) gwt_sleep_ms(1000);
         rc = create_once(rk, names, partitions, n, attempt > 0);
     }
-    char err[512];
-    if (rc == 0 && gw_kafka_check_topics(rk, names, n, 20000, err, sizeof err)) {
-        fprintf(stderr, "created topics missing: %s\n", err);
-        rc = -1;
+    /* CreateTopics answers before the broker's metadata lists the topics
+     * (KRaft propagates them a moment later), and gw_kafka_check_topics
+     * takes a metadata answer as final: poll it. */
+    char err[512] = "";
+    int64_t end = gwt_now() + 20000;
+    while (rc == 0 && gw_kafka_check_topics(rk, names, n, 5000, err, sizeof err)) {
+        if (gwt_now() >= end) {
+            fprintf(stderr, "created topics missing: %s\n", err);
+            rc = -1;
+        }
+        gwt_sleep_ms(200);
     }
     rd_kafka_destroy(rk);
     return rc;
