@@ -9,6 +9,8 @@ for t in "$@"; do
     out=$("$t" --jobs "${GW_TEST_JOBS:-2}" 2>&1); rc=$?
     [ -n "${GW_TEST_LOGDIR:-}" ] && printf '%s\n' "$out" > "$GW_TEST_LOGDIR/$(basename "$t").log"
     printf '%s\n' "$out" | tail -n 40 | grep -v '^\[----\]' || true
+    # The assertion and its message, which the tail above may not reach.
+    printf '%s\n' "$out" | grep -A3 'Assertion Failed' || true
     line=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
     p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
     f=$(printf '%s' "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
