@@ -16,33 +16,6 @@
 #define CONFIG "tests/integration/geowire-test.yaml"
 #define PARTS 4
 
-static const char *const texts[] = {
-    "France and Germany agreed on a new trade framework in Berlin on Monday.",
-    "Ministers from Indonesia and Malaysia met in Jakarta to discuss fisheries.",
-    "Brazil announced new tariffs on steel imports from China.",
-    "The Kenyan parliament debated a budget amid protests in Nairobi.",
-    "Japan and South Korea held talks on export controls in Tokyo.",
-};
-
-/* N JSON items with ids it-<tag>-0000.. */
-static char **make_items(const char *tag, size_t n)
-{
-    char **v = calloc(n, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        char buf[512];
-        snprintf(buf, sizeof buf, "{\"id\":\"it-%s-%04zu\",\"title\":\"Item %zu\",\"body\":\"%s\"}", tag, i,
-                 i, texts[i % 5]);
-        v[i] = strdup(buf);
-    }
-    return v;
-}
-
-static void free_items(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(v[i]);
-    free(v);
-}
-
 static int spawn_daemon(gwt_proc_t *p, const char *brokers, const char *group)
 {
     static char genv[128];
@@ -62,26 +35,6 @@ static char *json_id(const char *payload, size_t len)
     char *r = id ? strdup(id) : NULL;
     json_decref(j);
     return r;
-}
-
-/* Counts how many of the N expected ids appear among the messages. */
-static size_t ids_seen(const gwt_msgs_t *ms, const char *tag, size_t n)
-{
-    char *seen = calloc(n, 1);
-    char prefix[64];
-    int pl = snprintf(prefix, sizeof prefix, "it-%s-", tag);
-    for (size_t i = 0; i < ms->n; i++) {
-        char *id = json_id(ms->m[i].payload, ms->m[i].len);
-        if (id && !strncmp(id, prefix, (size_t)pl)) {
-            size_t k = (size_t)atol(id + pl);
-            if (k < n) seen[k] = 1;
-        }
-        free(id);
-    }
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++) c += seen[i];
-    free(seen);
-    return c;
 }
 
 /* Waits until the output topic holds at least `n` records. */
@@ -134,7 +87,7 @@ Test(daemon, items_in_records_out_with_provenance_then_sigterm_commits, .timeout
     gw_embedded_t *e = gwt_cluster(PARTS);
     cr_assert_not_null(e);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("p", N);
+    char **items = gwt_items("p", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N), 0);
 
     gwt_proc_t d;
@@ -150,7 +103,7 @@ Test(daemon, items_in_records_out_with_provenance_then_sigterm_commits, .timeout
     gwt_msgs_t out;
     gwt_consume(b, "news.enriched", N, 500, 20000, &out);
     cr_assert_eq(out.n, N, "want exactly %d records, got %zu", N, out.n);
-    cr_assert_eq(ids_seen(&out, "p", N), N);
+    cr_assert_eq(gwt_ids_seen(&out, "p", N, NULL), N);
     for (size_t i = 0; i < out.n; i++) {
         const gwt_msg_t *m = &out.m[i];
         json_error_t je;
@@ -180,7 +133,7 @@ Test(daemon, items_in_records_out_with_provenance_then_sigterm_commits, .timeout
     cr_assert_eq(gwt_committed_sum(b, "g-provenance", "news.raw", PARTS), N,
                  "all offsets committed on shutdown");
     gwt_proc_free(&d);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
 
@@ -246,7 +199,7 @@ Test(daemon, sigkill_mid_stream_then_restart_loses_nothing, .timeout = 120)
     enum { N = 3000 };
     gw_embedded_t *e = gwt_cluster(PARTS);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("k", N);
+    char **items = gwt_items("k", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N), 0);
 
     gwt_proc_t d;
@@ -267,7 +220,7 @@ Test(daemon, sigkill_mid_stream_then_restart_loses_nothing, .timeout = 120)
     while (gwt_now() < end) {
         if (wait_count(b, "news.enriched", N, 2000)) {
             gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 200, 20000, &out);
-            seen = ids_seen(&out, "k", N);
+            seen = gwt_ids_seen(&out, "k", N, NULL);
             gwt_msgs_free(&out);
             if (seen == N) break;
         }
@@ -280,7 +233,7 @@ Test(daemon, sigkill_mid_stream_then_restart_loses_nothing, .timeout = 120)
     gwt_signal(&d2, SIGTERM);
     cr_assert_eq(gwt_wait(&d2, 20000), 0);
     gwt_proc_free(&d2);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
 
@@ -289,7 +242,7 @@ Test(daemon, broker_down_mid_stream_loses_nothing, .timeout = 120)
     enum { N = 2000 };
     gw_embedded_t *e = gwt_cluster(PARTS);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("d", N);
+    char **items = gwt_items("d", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N / 2), 0);
 
     gwt_proc_t d;
@@ -315,7 +268,7 @@ Test(daemon, broker_down_mid_stream_loses_nothing, .timeout = 120)
         if (wait_count(b, "news.enriched", N, 1000)) {
             gwt_msgs_t out;
             gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 300, 20000, &out);
-            seen = ids_seen(&out, "d", N);
+            seen = gwt_ids_seen(&out, "d", N, NULL);
             gwt_msgs_free(&out);
         }
     }
@@ -327,7 +280,7 @@ Test(daemon, broker_down_mid_stream_loses_nothing, .timeout = 120)
     cr_assert_eq(gwt_wait(&d, 20000), 0);
     cr_assert_eq(gwt_committed_sum(b, "g-down", "news.raw", PARTS), N);
     gwt_proc_free(&d);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
 
@@ -336,7 +289,7 @@ Test(daemon, injected_produce_errors_lose_nothing, .timeout = 90)
     enum { N = 1000 };
     gw_embedded_t *e = gwt_cluster(PARTS);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("e", N);
+    char **items = gwt_items("e", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N), 0);
     /* From now on Produce requests fail, retriably, several times over. */
     rd_kafka_mock_push_request_errors(gw_embedded_cluster(e), 0 /* Produce */, 8,
@@ -352,7 +305,7 @@ Test(daemon, injected_produce_errors_lose_nothing, .timeout = 90)
     int done = wait_count(b, "news.enriched", N, 60000);
     gwt_msgs_t out;
     gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 300, 20000, &out);
-    size_t seen = ids_seen(&out, "e", N);
+    size_t seen = gwt_ids_seen(&out, "e", N, NULL);
     if (!done || seen != N) dump_log(&d);
     cr_assert_eq(seen, N);
     gwt_msgs_free(&out);
@@ -360,7 +313,7 @@ Test(daemon, injected_produce_errors_lose_nothing, .timeout = 90)
     cr_assert_eq(gwt_wait(&d, 20000), 0);
     cr_assert_eq(gwt_committed_sum(b, "g-errors", "news.raw", PARTS), N);
     gwt_proc_free(&d);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
 
@@ -369,7 +322,7 @@ Test(daemon, refused_record_is_dead_lettered_with_the_original, .timeout = 90)
     enum { N = 200 };
     gw_embedded_t *e = gwt_cluster(PARTS);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("r", N);
+    char **items = gwt_items("r", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N), 0);
     /* The broker refuses the daemon's first produce request permanently. */
     rd_kafka_mock_push_request_errors(gw_embedded_cluster(e), 0, 1,
@@ -417,7 +370,7 @@ Test(daemon, refused_record_is_dead_lettered_with_the_original, .timeout = 90)
     int rc = gwt_wait(&d, 20000);
     cr_assert_eq(rc, 0, "exit %d", rc);
     gwt_proc_free(&d);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
 
@@ -533,7 +486,7 @@ Test(daemon, refused_dead_letter_stops_without_committing_it, .timeout = 60)
     enum { N = 50 };
     gw_embedded_t *e = gwt_cluster(1);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("x", N);
+    char **items = gwt_items("x", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N), 0);
     /* Every Produce request is refused: enriched records, then their
      * dead-letter replacements. */
@@ -551,7 +504,7 @@ Test(daemon, refused_dead_letter_stops_without_committing_it, .timeout = 60)
     int64_t committed = gwt_committed_sum(b, "g-dlqfail", "news.raw", 1);
     cr_assert(committed >= 0 && committed < N, "committed %lld of %d", (long long)committed, N);
     gwt_proc_free(&d);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
 
@@ -560,7 +513,7 @@ Test(daemon, second_member_joins_cooperative_rebalance_loses_nothing, .timeout =
     enum { N = 3000 };
     gw_embedded_t *e = gwt_cluster(PARTS);
     const char *b = gw_embedded_bootstraps(e);
-    char **items = make_items("c", N);
+    char **items = gwt_items("c", N);
     cr_assert_eq(gwt_produce(b, "news.raw", items, NULL, N / 2), 0);
     const char *conf = config_with("    partition.assignment.strategy: cooperative-sticky");
     char *env[] = {"GEOWIRE_GROUP_ID=g-coop", NULL};
@@ -583,7 +536,7 @@ Test(daemon, second_member_joins_cooperative_rebalance_loses_nothing, .timeout =
         if (wait_count(b, "news.enriched", N, 2000)) {
             gwt_msgs_t out;
             gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 200, 20000, &out);
-            seen = ids_seen(&out, "c", N);
+            seen = gwt_ids_seen(&out, "c", N, NULL);
             gwt_msgs_free(&out);
         }
     }
@@ -597,6 +550,6 @@ Test(daemon, second_member_joins_cooperative_rebalance_loses_nothing, .timeout =
     gwt_proc_free(&d1);
     gwt_proc_free(&d2);
     unlink(conf);
-    free_items(items, N);
+    gwt_items_free(items, N);
     gw_embedded_stop(e);
 }
