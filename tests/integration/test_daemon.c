@@ -37,17 +37,6 @@ static char *json_id(const char *payload, size_t len)
     return r;
 }
 
-/* Waits until the output topic holds at least `n` records. */
-static int wait_count(const char *brokers, const char *topic, int64_t n, int timeout_ms)
-{
-    int64_t end = gwt_now() + timeout_ms;
-    while (gwt_now() < end) {
-        if (gwt_topic_count(brokers, topic) >= n) return 1;
-        gwt_sleep_ms(100);
-    }
-    return 0;
-}
-
 static void dump_log(gwt_proc_t *p)
 {
     char *s = gwt_errlog(p);
@@ -93,7 +82,7 @@ Test(daemon, items_in_records_out_with_provenance_then_sigterm_commits, .timeout
     gwt_proc_t d;
     cr_assert_eq(spawn_daemon(&d, b, "g-provenance"), 0);
     int64_t t0 = gwt_now();
-    int ok = wait_count(b, "news.enriched", N, 60000);
+    int ok = gwt_wait_count(b, "news.enriched", N, 60000);
     int64_t t1 = gwt_now();
     if (!ok) dump_log(&d);
     cr_assert(ok, "output never reached %d records", N);
@@ -204,7 +193,7 @@ Test(daemon, sigkill_mid_stream_then_restart_loses_nothing, .timeout = 120)
 
     gwt_proc_t d;
     spawn_daemon(&d, b, "g-kill");
-    int started = wait_count(b, "news.enriched", 50, 30000);
+    int started = gwt_wait_count(b, "news.enriched", 50, 30000);
     if (!started) dump_log(&d);
     cr_assert(started);
     gwt_signal(&d, SIGKILL);
@@ -218,7 +207,7 @@ Test(daemon, sigkill_mid_stream_then_restart_loses_nothing, .timeout = 120)
     size_t seen = 0;
     int64_t end = gwt_now() + 60000;
     while (gwt_now() < end) {
-        if (wait_count(b, "news.enriched", N, 2000)) {
+        if (gwt_wait_count(b, "news.enriched", N, 2000)) {
             gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 200, 20000, &out);
             seen = gwt_ids_seen(&out, "k", N, NULL);
             gwt_msgs_free(&out);
@@ -247,7 +236,7 @@ Test(daemon, broker_down_mid_stream_loses_nothing, .timeout = 120)
 
     gwt_proc_t d;
     spawn_daemon(&d, b, "g-down");
-    cr_assert(wait_count(b, "news.enriched", 20, 30000));
+    cr_assert(gwt_wait_count(b, "news.enriched", 20, 30000));
     /* Longer than session.timeout.ms (6 s): the group loses the partitions
      * while they are paused, and the daemon must resume them when they come
      * back; records in flight time out (message.timeout.ms 10 s) and are
@@ -265,7 +254,7 @@ Test(daemon, broker_down_mid_stream_loses_nothing, .timeout = 120)
     size_t seen = 0;
     int64_t end = gwt_now() + 60000;
     while (gwt_now() < end && seen != N) {
-        if (wait_count(b, "news.enriched", N, 1000)) {
+        if (gwt_wait_count(b, "news.enriched", N, 1000)) {
             gwt_msgs_t out;
             gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 300, 20000, &out);
             seen = gwt_ids_seen(&out, "d", N, NULL);
@@ -302,7 +291,7 @@ Test(daemon, injected_produce_errors_lose_nothing, .timeout = 90)
                                       RD_KAFKA_RESP_ERR__TRANSPORT);
     gwt_proc_t d;
     spawn_daemon(&d, b, "g-errors");
-    int done = wait_count(b, "news.enriched", N, 60000);
+    int done = gwt_wait_count(b, "news.enriched", N, 60000);
     gwt_msgs_t out;
     gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 300, 20000, &out);
     size_t seen = gwt_ids_seen(&out, "e", N, NULL);
@@ -520,7 +509,7 @@ Test(daemon, second_member_joins_cooperative_rebalance_loses_nothing, .timeout =
     char *argv[] = {(char *)gwt_bin(), "run", "-c", (char *)conf, "--brokers", (char *)b, NULL};
     gwt_proc_t d1, d2;
     gwt_spawn(&d1, argv, env);
-    cr_assert(wait_count(b, "news.enriched", 100, 30000));
+    cr_assert(gwt_wait_count(b, "news.enriched", 100, 30000));
     gwt_spawn(&d2, argv, env);
     /* The second member gets partitions taken from the first (revoke ->
      * drain, store, commit, incremental unassign). */
@@ -533,7 +522,7 @@ Test(daemon, second_member_joins_cooperative_rebalance_loses_nothing, .timeout =
     size_t seen = 0;
     int64_t end = gwt_now() + 40000;
     while (gwt_now() < end && seen < N) {
-        if (wait_count(b, "news.enriched", N, 2000)) {
+        if (gwt_wait_count(b, "news.enriched", N, 2000)) {
             gwt_msgs_t out;
             gwt_consume(b, "news.enriched", (size_t)gwt_topic_count(b, "news.enriched"), 200, 20000, &out);
             seen = gwt_ids_seen(&out, "c", N, NULL);

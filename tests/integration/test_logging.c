@@ -37,9 +37,7 @@ Test(logging, secret_from_env_never_in_stderr_at_debug, .timeout = 90)
     char *argv[] = {(char *)gwt_bin(), "run", "-c", cfg, "--brokers", (char *)b, "-vv", NULL};
     gwt_proc_t d;
     cr_assert_eq(gwt_spawn(&d, argv, env), 0);
-    int64_t end = gwt_now() + 60000;
-    while (gwt_now() < end && gwt_topic_count(b, "news.enriched") < 1) gwt_sleep_ms(100);
-    if (gwt_topic_count(b, "news.enriched") < 1) {
+    if (!gwt_wait_count(b, "news.enriched", 1, 60000)) {
         /* Show what the daemon said, without librdkafka's debug flood. */
         char *all = gwt_errlog(&d);
         for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n"))

@@ -17,23 +17,13 @@
 
 #define CONFIG "tests/integration/geowire-test.yaml"
 
-static int wait_count(const char *brokers, const char *topic, int64_t n, int timeout_ms)
-{
-    int64_t end = gwt_now() + timeout_ms;
-    while (gwt_now() < end) {
-        if (gwt_topic_count(brokers, topic) >= n) return 1;
-        gwt_sleep_ms(100);
-    }
-    return 0;
-}
-
 static int run_daemon_until(const char *cfg, const char *brokers, const char *topic, int64_t n)
 {
     char *env[] = {"GEOWIRE_GROUP_ID=gwt-redrive", NULL};
     char *argv[] = {(char *)gwt_bin(), "run", "-c", (char *)cfg, "--brokers", (char *)brokers, NULL};
     gwt_proc_t d;
     cr_assert_eq(gwt_spawn(&d, argv, env), 0);
-    int ok = wait_count(brokers, topic, n, 60000);
+    int ok = gwt_wait_count(brokers, topic, n, 60000);
     gwt_signal(&d, SIGTERM);
     int rc = gwt_wait(&d, 30000);
     if (!ok || rc != 0) {

@@ -339,6 +339,16 @@ int64_t gwt_topic_count(const char *brokers, const char *topic)
     return sum;
 }
 
+int gwt_wait_count(const char *brokers, const char *topic, int64_t n, int timeout_ms)
+{
+    int64_t end = gwt_now() + timeout_ms;
+    while (gwt_now() < end) {
+        if (gwt_topic_count(brokers, topic) >= n) return 1;
+        gwt_sleep_ms(100);
+    }
+    return 0;
+}
+
 int64_t gwt_committed_sum(const char *brokers, const char *group, const char *topic, int partitions)
 {
     rd_kafka_conf_t *c = rd_kafka_conf_new();

@@ -74,6 +74,8 @@ void gwt_msgs_free(gwt_msgs_t *ms);
 
 /* Sum of the high watermarks of `topic` (records on the log), -1 on error. */
 int64_t gwt_topic_count(const char *brokers, const char *topic);
+/* Polls until `topic` holds at least `n` records: 1, or 0 at the deadline. */
+int gwt_wait_count(const char *brokers, const char *topic, int64_t n, int timeout_ms);
 /* Sum of the offsets `group` committed on `topic` (partitions 0..n-1;
  * a partition without commit counts 0), -1 on error. */
 int64_t gwt_committed_sum(const char *brokers, const char *group, const char *topic, int partitions);
