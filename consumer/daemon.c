@@ -97,6 +97,7 @@ typedef struct {
     int64_t over_since;       /* when in-flight first exceeded the cap, -1 */
     int fatal;                /* stop with exit 1 */
     char fatal_msg[GW_ERRLEN];
+    char broker_err[GW_ERRLEN]; /* the last non-fatal client error (error_cb), "" if none */
     uint64_t n_items, n_records, n_dlq, n_retries;
     int bench_copy;           /* hidden --bench-copy: records are the input bytes */
     uint64_t ack_hist[256];   /* consume-to-ack latency, see ack_latency_ms */
@@ -599,6 +600,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     }
     /* Broker outages etc.: librdkafka recovers by itself; records are
      * retried by the delivery path. */
+    snprintf(dm->broker_err, sizeof dm->broker_err, "%s", reason);
     gw_log(GW_LOG_WARN, "rdkafka", reason, "error", rd_kafka_err2name((rd_kafka_resp_err_t)err),
            "client", rd_kafka_name(rk), (const char *)NULL);
 }
@@ -1184,8 +1186,19 @@ int gw_cmd_run(int argc, char **argv)
     {
         const char *need[] = {dm.cfg->topics.output, dm.cfg->topics.alerts, dm.cfg->topics.dead_letter,
                               dm.cfg->topics.aggregates};
-        if (gw_kafka_check_topics(dm.producer, need, 4, TOPIC_CHECK_TIMEOUT_MS, err, sizeof err)) {
-            gw_log(GW_LOG_ERROR, "daemon", err, "brokers", brokers, (const char *)NULL);
+        int crc = gw_kafka_check_topics(dm.producer, need, 4, TOPIC_CHECK_TIMEOUT_MS, err, sizeof err);
+        if (crc == GW_EIO) {
+            /* No broker answered. Why (a TLS handshake refused, SASL
+             * authentication failed, no listener) is only in the client's
+             * error events, queued until polled: serve them, then name the
+             * last one in the line that ends the daemon. */
+            rd_kafka_poll(dm.producer, 0);
+        }
+        if (crc) {
+            char msg[2 * GW_ERRLEN + 32];
+            snprintf(msg, sizeof msg, "%s%s%s", err, crc == GW_EIO && dm.broker_err[0] ? "; last broker error: " : "",
+                     crc == GW_EIO ? dm.broker_err : "");
+            gw_log(GW_LOG_ERROR, "daemon", msg, "brokers", brokers, (const char *)NULL);
             goto out;
         }
     }

@@ -234,6 +234,6 @@ int gw_kafka_check_topics(rd_kafka_t *rk, const char *const *topics, size_t n,
                       "auto-creation is not relied on)", nmiss > 1 ? "s" : "", missing,
                       nmiss > 1 ? "them" : "it");
     }
-    return gw_err(err, errlen, GW_ERR, "cannot read cluster metadata within %d ms: %s", timeout_ms,
+    return gw_err(err, errlen, GW_EIO, "cannot read cluster metadata within %d ms: %s", timeout_ms,
                   last ? rd_kafka_err2str(last) : "timed out");
 }

@@ -12,7 +12,10 @@
 # repository ($GW_KAFKA_CACHE, default ~/.cache/geowire/kafka-<version>).
 # One KRaft node is broker and controller at once, on loopback ports picked
 # free at start: PLAINTEXT, SASL_PLAINTEXT with mechanism PLAIN (one user,
-# a random password per start), CONTROLLER. Not SCRAM: librdkafka before
+# a random password per start), SSL with mutual TLS (client certificate
+# required), SASL_SSL with PLAIN (server certificate only), CONTROLLER.
+# The TLS material is a throwaway PKI made with openssl at each start in
+# $GW_KAFKA_STATE/tls (see make_pki). Not SCRAM: librdkafka before
 # 2.6.1 (Debian 12 ships 2.0.2) builds a SCRAM proof that Kafka 4.x brokers
 # reject (librdkafka#4895), see README "Run with Kafka". Storage is formatted
 # in a fresh state folder ($GW_KAFKA_STATE, default /tmp/geowire-kafka-$UID)
@@ -21,6 +24,13 @@
 #   GW_KAFKA_BROKERS        PLAINTEXT bootstrap (127.0.0.1:PORT)
 #   GW_KAFKA_SASL_BROKERS   SASL_PLAINTEXT bootstrap
 #   GW_KAFKA_SASL_USER, GW_KAFKA_SASL_PASSWORD   SASL/PLAIN credentials
+#   GW_KAFKA_SSL_BROKERS    SSL bootstrap (mutual TLS)
+#   GW_KAFKA_SASL_SSL_BROKERS   SASL_SSL bootstrap (PLAIN, same credentials)
+#   GW_KAFKA_SSL_CA         the CA that signed the broker and client certificates (PEM)
+#   GW_KAFKA_SSL_OTHER_CA   an unrelated CA (PEM), for tests that must fail
+#   GW_KAFKA_SSL_CERT, GW_KAFKA_SSL_KEY   client certificate and its key (PEM,
+#                           the key encrypted with GW_KAFKA_SSL_KEY_PASSWORD)
+#   GW_KAFKA_SSL_KEY_PASSWORD
 #   GW_KAFKA_CLASSPATH      the jars, for Kafka's own tools
 #   GW_KAFKA_DATA           the log.dirs folder (stored batches)
 #   GW_KAFKA_VERSION
@@ -98,6 +108,36 @@ classpath() {
     printf '%s' "$cp"
 }
 
+# A throwaway PKI in $STATE/tls, new at each start: a CA, a second
+# unrelated CA (what a misconfigured client trusts), a broker certificate
+# for localhost and 127.0.0.1 (subjectAltName, so clients that verify the
+# host name accept it) in a PKCS#12 keystore, and a client certificate
+# whose key is encrypted with $1 (the SSL listener requires it). Valid
+# for two days: nothing outlives a test run.
+make_pki() {
+    local kpass="$1" storepass="$2" d="$STATE/tls"
+    mkdir -p "$d"
+    chmod 700 "$d"
+    local ossl=(openssl req -x509 -newkey rsa:2048 -nodes -days 2 -addext "basicConstraints=critical,CA:TRUE"
+                -addext "keyUsage=critical,keyCertSign,cRLSign")
+    {
+        "${ossl[@]}" -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/CN=geowire test CA"
+        "${ossl[@]}" -keyout "$d/other-ca.key" -out "$d/other-ca.pem" -subj "/CN=geowire unrelated CA"
+        openssl req -newkey rsa:2048 -nodes -keyout "$d/broker.key" -out "$d/broker.csr" -subj "/CN=localhost"
+        openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+            -out "$d/broker.pem" -extfile <(printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+                                                       "extendedKeyUsage=serverAuth")
+        openssl pkcs12 -export -in "$d/broker.pem" -inkey "$d/broker.key" -certfile "$d/ca.pem" \
+            -name broker -passout "pass:$storepass" -out "$d/broker.p12"
+        openssl req -newkey rsa:2048 -nodes -keyout "$d/client.plain.key" -out "$d/client.csr" \
+            -subj "/CN=geowire-client"
+        openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+            -out "$d/client.pem" -extfile <(printf '%s\n' "extendedKeyUsage=clientAuth")
+        openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$d/client.plain.key" -passout "pass:$kpass" -out "$d/client.key"
+    } > "$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "generating the test PKI failed"; }
+    rm -f "$d/client.plain.key" "$d/broker.key" "$d"/*.csr
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -113,23 +153,41 @@ start() {
     rm -rf "$STATE"
     mkdir -p "$STATE/data"
     local cp; cp="$(classpath)"
-    local pp ps pc
-    pp="$(free_port)"; ps="$(free_port)"; pc="$(free_port)"
-    while [ "$ps" = "$pp" ] || [ "$pc" = "$pp" ] || [ "$pc" = "$ps" ]; do ps="$(free_port)"; pc="$(free_port)"; done
+    # Five distinct free ports: PLAINTEXT, SASL, SSL, SASL_SSL, CONTROLLER.
+    local ports=()
+    while [ ${#ports[@]} -lt 5 ]; do
+        local p; p="$(free_port)"
+        [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+    done
+    local pp="${ports[0]}" ps="${ports[1]}" pt="${ports[2]}" pst="${ports[3]}" pc="${ports[4]}"
     local user=geowire-test
-    local pass; pass="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+    local pass kpass storepass
+    pass="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+    kpass="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+    storepass="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+    make_pki "$kpass" "$storepass"
+    local tls="$STATE/tls"
 
     cat > "$STATE/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$pc
-listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,CONTROLLER://127.0.0.1:$pc
-advertised.listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps
+listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,SSL://127.0.0.1:$pt,SASL_SSL://127.0.0.1:$pst,CONTROLLER://127.0.0.1:$pc
+advertised.listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,SSL://127.0.0.1:$pt,SASL_SSL://127.0.0.1:$pst
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
 sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user="$pass";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user="$pass";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/broker.p12
+ssl.keystore.password=$storepass
+ssl.key.password=$storepass
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls/ca.pem
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.ssl.client.auth=none
 log.dirs=$STATE/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -185,11 +243,18 @@ GW_KAFKA_BROKERS=127.0.0.1:$pp
 GW_KAFKA_SASL_BROKERS=127.0.0.1:$ps
 GW_KAFKA_SASL_USER=$user
 GW_KAFKA_SASL_PASSWORD=$pass
+GW_KAFKA_SSL_BROKERS=127.0.0.1:$pt
+GW_KAFKA_SASL_SSL_BROKERS=127.0.0.1:$pst
+GW_KAFKA_SSL_CA=$tls/ca.pem
+GW_KAFKA_SSL_OTHER_CA=$tls/other-ca.pem
+GW_KAFKA_SSL_CERT=$tls/client.pem
+GW_KAFKA_SSL_KEY=$tls/client.key
+GW_KAFKA_SSL_KEY_PASSWORD=$kpass
 GW_KAFKA_CLASSPATH=$cp
 GW_KAFKA_DATA=$STATE/data
 GW_KAFKA_VERSION=$KAFKA_VERSION
 EOF
-    echo "broker.sh: Apache Kafka $KAFKA_VERSION up (pid $(cat "$STATE/pid"), PLAINTEXT 127.0.0.1:$pp, SASL 127.0.0.1:$ps)" >&2
+    echo "broker.sh: Apache Kafka $KAFKA_VERSION up (pid $(cat "$STATE/pid"), PLAINTEXT 127.0.0.1:$pp, SASL 127.0.0.1:$ps, SSL 127.0.0.1:$pt, SASL_SSL 127.0.0.1:$pst)" >&2
 }
 
 stop() {

@@ -169,7 +169,7 @@ char *gwk_config(const char *name, const gwk_cfg_t *c)
     }
     fprintf(f, "alerts: %s/config/alerts.yaml\n", cwd);
     /* Several processes at once: none takes the default HTTP port. */
-    fprintf(f, "http:\n  listen: \"off\"\n");
+    fprintf(f, "http:\n  listen: \"%s\"\n", c && c->http ? c->http : "off");
     fprintf(f, "log:\n  level: %s\n  format: logfmt\n", c && c->log_level ? c->log_level : "info");
     fclose(f);
     return path;
@@ -177,6 +177,12 @@ char *gwk_config(const char *name, const gwk_cfg_t *c)
 
 int gwk_spawn(gwt_proc_t *p, const char *bin, const char *config, const char *brokers,
               const char *prefix, const char *group, char *const *env)
+{
+    return gwk_spawn_args(p, bin, config, brokers, prefix, group, env, NULL);
+}
+
+int gwk_spawn_args(gwt_proc_t *p, const char *bin, const char *config, const char *brokers,
+                   const char *prefix, const char *group, char *const *env, char *const *args)
 {
     /* The strings must outlive the fork: gwt_spawn putenv()s them. */
     static char topics[256], grp[256];
@@ -188,7 +194,10 @@ int gwk_spawn(gwt_proc_t *p, const char *bin, const char *config, const char *br
     all[n++] = grp;
     for (size_t i = 0; env && env[i] && n < 15; i++) all[n++] = env[i];
     all[n] = NULL;
-    char *argv[] = {(char *)bin, "run", "-c", (char *)config, "--brokers", (char *)brokers, NULL};
+    char *argv[16] = {(char *)bin, "run", "-c", (char *)config, "--brokers", (char *)brokers};
+    size_t a = 6;
+    for (size_t i = 0; args && args[i] && a < 15; i++) argv[a++] = args[i];
+    argv[a] = NULL;
     return gwt_spawn(p, argv, all);
 }
 
@@ -257,6 +266,22 @@ int gwk_wait_count(const char *brokers, const char *topic, int64_t want, int tim
         gwt_sleep_ms(250);
     } while (gwt_now() < end);
     return 0;
+}
+
+void gwk_validate(const gwt_msgs_t *ms, size_t every, const char *name)
+{
+    char path[256], cmd[512];
+    snprintf(path, sizeof path, "build/kafka-tests/%s.jsonl", name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    for (size_t i = 0; i < ms->n; i += every ? every : 1) {
+        fwrite(ms->m[i].payload, 1, ms->m[i].len, f);
+        fputc('\n', f);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "python3 tools/validate-records.py %s >&2", path);
+    cr_assert_eq(system(cmd), 0, "tools/validate-records.py refused records read from the real broker (%s)",
+                 path);
 }
 
 int gwk_java(const char *main_class, char *const args[], char **out, int timeout_ms)

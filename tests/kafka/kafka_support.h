@@ -39,6 +39,7 @@ typedef struct {
     const char *log_level;             /* NULL: info */
     const char *const *producer;       /* extra "key", "value" pairs, NULL-terminated */
     const char *const *consumer;
+    const char *http;                  /* http.listen; NULL: "off" */
 } gwk_cfg_t;
 
 /* Writes the config into build/kafka-tests/<name>.yaml; returns the path
@@ -49,6 +50,10 @@ char *gwk_config(const char *name, const gwk_cfg_t *c);
  * GEOWIRE_GROUP_ID=group and `env` ("K=V", NULL-terminated, may be NULL). */
 int gwk_spawn(gwt_proc_t *p, const char *bin, const char *config, const char *brokers,
               const char *prefix, const char *group, char *const *env);
+/* The same with `args` (NULL-terminated, may be NULL) after the command
+ * line above, e.g. "-vv". */
+int gwk_spawn_args(gwt_proc_t *p, const char *bin, const char *config, const char *brokers,
+                   const char *prefix, const char *group, char *const *env, char *const *args);
 
 /* n JSON items with ids <tag>-<i> (zero-padded to 6 digits); free with
  * gwk_items_free. */
@@ -64,6 +69,11 @@ gwk_cover_t gwk_cover(const gwt_msgs_t *ms, const char *tag, size_t n);
  * up early when `p` (may be NULL) has exited (it is then reaped and its log
  * dumped). 1 when reached. */
 int gwk_wait_count(const char *brokers, const char *topic, int64_t want, int timeout_ms, gwt_proc_t *p);
+
+/* Checks every `every`-th record of `ms` with tools/validate-records.py
+ * (written to build/kafka-tests/<name>.jsonl); fails the test when it
+ * refuses one. jsonschema is slow: large runs validate a sample. */
+void gwk_validate(const gwt_msgs_t *ms, size_t every, const char *name);
 
 /* Runs `java -cp $GW_KAFKA_CLASSPATH main args...`, captures stdout
  * (malloc'd into *out). Returns the exit code, -1 on timeout. */
