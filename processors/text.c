@@ -18,6 +18,8 @@
 #include "geowire/text.h"
 #include "geowire/common.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -26,7 +28,7 @@
 
 /* ---- UTF-8 --------------------------------------------------------------- */
 
-int gw_utf8_decode(const char *str, size_t len, size_t i, int32_t *cp) {
+int gw_utf8_decode_wide(const char *str, size_t len, size_t i, int32_t *cp) {
     const unsigned char *s = (const unsigned char *)str;
     unsigned c = s[i];
     if (c < 0x80) { *cp = (int32_t)c; return 1; }
@@ -115,10 +117,9 @@ char *gw_utf8_repair(const char *str, size_t len, size_t *outlen, size_t *repair
 
 /* ---- character classes ---------------------------------------------------- */
 
-int gw_cp_is_word(int32_t cp) {
-    if (cp < 0x80) {
-        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-    }
+/* The library's answer, for the tables and for code points above the BMP. */
+static int is_word_lib(int32_t cp) {
+    if (cp < 0x80) return gw_cp_is_word(cp);
     if (cp > 0x10FFFF) return 0;
     switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
@@ -192,13 +193,16 @@ static int is_nonstarter(int32_t cp) {
            p->category == UTF8PROC_CATEGORY_ME;
 }
 
-/* End of the segment starting at i (orig must be valid UTF-8). */
-static size_t segment_end(const char *s, size_t len, size_t i) {
+static int nonstarter_at(const char *s, size_t len, size_t i, int fast);
+
+/* End of the segment starting at i (orig must be valid UTF-8); `fast`
+ * reads the per-code-point tables, else utf8proc alone. */
+static size_t segment_end(const char *s, size_t len, size_t i, int fast) {
     int32_t cp;
     i += (size_t)gw_utf8_decode(s, len, i, &cp);
     while (i < len && (unsigned char)s[i] >= 0x80) {
-        int n = gw_utf8_decode(s, len, i, &cp);
-        if (cp < 0 || !is_nonstarter(cp)) break;
+        int n = nonstarter_at(s, len, i, fast);
+        if (!n) break;
         i += (size_t)n;
     }
     return i;
@@ -233,11 +237,35 @@ static int32_t post_map(int32_t cp) {
 /* Appends one folded code point, collapsing white-space runs. */
 static int emit(gw_text_t *t, int32_t cp, uint32_t origin) {
     if (cp == ' ' && t->fold_len && t->fold[t->fold_len - 1] == ' ') return GW_OK;
-    if (reserve(t, t->fold_len + 4)) return GW_ENOMEM;
-    utf8proc_ssize_t n = utf8proc_encode_char(cp, (utf8proc_uint8_t *)t->fold + t->fold_len);
-    for (utf8proc_ssize_t k = 0; k < n; k++) t->map[t->fold_len + (size_t)k] = origin;
-    t->fold_len += (size_t)n;
+    if (t->fold_len + 4 > t->cap && reserve(t, t->fold_len + 4)) return GW_ENOMEM;
+    unsigned char *o = (unsigned char *)t->fold + t->fold_len;
+    size_t n;
+    if (cp < 0x80) { o[0] = (unsigned char)cp; n = 1; }
+    else if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | cp >> 6); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); n = 2; }
+    else if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | cp >> 12);
+        o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        o[0] = (unsigned char)(0xF0 | cp >> 18);
+        o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    for (size_t k = 0; k < n; k++) t->map[t->fold_len + k] = origin;
+    t->fold_len += n;
     return GW_OK;
+}
+
+/* The k-th code point of a normalised segment as the folded text gets it,
+ * or -1 when it is left out. */
+static int32_t folded_cp(const int32_t *cps, utf8proc_ssize_t k) {
+    int32_t cp = cps[k];
+    if (cp == 0x0307 && k > 0 && cps[k - 1] == 'i') return -1;
+    if (is_dropped(cp)) return -1;
+    return post_map(cp);
 }
 
 /* Folds one segment orig[a, b) through utf8proc. */
@@ -280,10 +308,8 @@ static int fold_segment(gw_text_t *t, const char *orig, size_t a, size_t b) {
     m = utf8proc_normalize_utf32(cps, m, FOLD_OPTS);
     if (m < 0) { rc = emit(t, 0xFFFD, (uint32_t)a); goto out; }
     for (utf8proc_ssize_t k = 0; k < m; k++) {
-        int32_t cp = cps[k];
-        if (cp == 0x0307 && k > 0 && cps[k - 1] == 'i') continue;
-        if (is_dropped(cp)) continue;
-        if ((rc = emit(t, post_map(cp), (uint32_t)a))) break;
+        int32_t cp = folded_cp(cps, k);
+        if (cp >= 0 && (rc = emit(t, cp, (uint32_t)a))) break;
     }
 out:
     if (src != sbuf) free(src);
@@ -291,38 +317,85 @@ out:
     return rc;
 }
 
-/* NFKC + case fold of a segment that is one code point alone, without
- * utf8proc's decompose/compose round trip: a code point with no case
- * folding, or whose folding is its simple lower case (itself stable), and
- * with at most a canonical decomposition that composes back (no
- * compatibility mapping, no singleton, not excluded from composition), folds to that one
- * code point. Anything else returns -1 and takes the library path. Tests
- * compare both paths over every code point. */
-static int32_t fold_lone(int32_t cp) {
-    const utf8proc_property_t *p = utf8proc_get_property(cp);
-    int32_t c = cp;
-    if (p->combining_class) return -1;
-    if (p->casefold_seqindex != UINT16_MAX) {
-        c = utf8proc_tolower(cp);
-        if (c == cp) return -1;
-        p = utf8proc_get_property(c);
-        if (p->casefold_seqindex != UINT16_MAX || p->combining_class) return -1;
+/* ---- per-code-point tables ------------------------------------------------- */
+
+/* utf8proc answers a property lookup in tens of instructions and a folding
+ * in hundreds; text is folded and classified code point by code point, so
+ * the BMP's answers are kept in tables, one block of 256 code points at a
+ * time, filled from the library functions above on first use. They are
+ * memos of pure functions (the output never depends on which blocks are
+ * filled), written once under a lock and read lock-free after an acquire
+ * load of the block's flag; tests compare them with utf8proc over every
+ * code point. */
+enum { CPF_WORD = GW_CP_WORD, CPF_UNSPACED = GW_CP_UNSPACED, CPF_NONSTARTER = 4 };
+enum { LONE_LIB = -1, LONE_DROP = -2 };
+
+typedef struct {
+    int32_t lone[256];  /* a lone code point's folded form after post_map, or LONE_* */
+    uint8_t flags[256]; /* CPF_* */
+} cp_block_t;
+
+static cp_block_t cp_blocks[256];
+static atomic_uchar cp_ready[256];
+static pthread_mutex_t cp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* What folding cp as a segment alone yields, when that is at most one code
+ * point: exactly fold_segment's work (the same library calls and rules),
+ * done once per code point. */
+static int32_t lone_of(int32_t cp) {
+    if (is_dropped(cp)) return LONE_DROP;
+    utf8proc_uint8_t src[4];
+    int32_t cps[64];
+    utf8proc_ssize_t n = utf8proc_encode_char(cp, src);
+    utf8proc_ssize_t m = utf8proc_decompose(src, n, cps, 64, FOLD_OPTS);
+    if (m < 0 || m > 64 || (m = utf8proc_normalize_utf32(cps, m, FOLD_OPTS)) < 0) return LONE_LIB;
+    int32_t v = LONE_DROP;
+    for (utf8proc_ssize_t k = 0; k < m; k++) {
+        int32_t f = folded_cp(cps, k);
+        if (f < 0) continue;
+        if (v != LONE_DROP) return LONE_LIB;
+        v = f;
     }
-    if (p->decomp_seqindex != UINT16_MAX) {
-        /* A canonical singleton (U+0374 -> U+02B9, CJK compatibility
-         * ideographs) does not compose back: only a decomposition of two
-         * or more code points does. */
-        utf8proc_int32_t d[8], k[8];
-        int last = 0;
-        if (p->decomp_type || p->comp_exclusion) return -1;
-        utf8proc_ssize_t n = utf8proc_decompose_char(c, d, 8, UTF8PROC_DECOMPOSE, &last);
-        /* ... and whose parts have no compatibility mapping (U+0385 holds
-         * U+00A8, which NFKC turns into a space and a mark). */
-        if (n < 2 || n > 8 || utf8proc_decompose_char(c, k, 8, FOLD_OPTS & ~UTF8PROC_COMPOSE, &last) != n ||
-            memcmp(d, k, (size_t)n * sizeof(d[0])))
-            return -1;
+    return v;
+}
+
+static void fill_block(unsigned b) {
+    pthread_mutex_lock(&cp_lock);
+    if (!atomic_load_explicit(&cp_ready[b], memory_order_relaxed)) {
+        cp_block_t *k = &cp_blocks[b];
+        for (int32_t x = 0; x < 256; x++) {
+            int32_t cp = (int32_t)(b << 8) | x;
+            k->flags[x] = (uint8_t)((is_word_lib(cp) ? CPF_WORD : 0) | (gw_cp_is_unspaced(cp) ? CPF_UNSPACED : 0) |
+                                    (is_nonstarter(cp) ? CPF_NONSTARTER : 0));
+            k->lone[x] = cp >= 0xD800 && cp <= 0xDFFF ? LONE_LIB : lone_of(cp);
+        }
+        atomic_store_explicit(&cp_ready[b], 1, memory_order_release);
     }
-    return c;
+    pthread_mutex_unlock(&cp_lock);
+}
+
+/* cp must be in the BMP. */
+static inline const cp_block_t *cp_block(int32_t cp) {
+    unsigned b = (unsigned)cp >> 8;
+    if (!atomic_load_explicit(&cp_ready[b], memory_order_acquire)) fill_block(b);
+    return &cp_blocks[b];
+}
+
+unsigned gw_cp_class(int32_t cp) {
+    if (cp < 0x80) return (unsigned)gw_cp_is_word(cp);
+    if (cp < 0x10000) return cp_block(cp)->flags[cp & 0xFF] & (GW_CP_WORD | GW_CP_UNSPACED);
+    return (is_word_lib(cp) ? GW_CP_WORD : 0u) | (gw_cp_is_unspaced(cp) ? GW_CP_UNSPACED : 0u);
+}
+
+/* The byte length of the code point at s[i] if it is a non-starter (it
+ * continues the segment before it), else 0. */
+static int nonstarter_at(const char *s, size_t len, size_t i, int fast) {
+    if ((unsigned char)s[i] < 0x80) return 0;
+    int32_t cp;
+    int n = gw_utf8_decode_wide(s, len, i, &cp);
+    if (cp < 0) return 0;
+    if (fast && cp < 0x10000) return cp_block(cp)->flags[cp & 0xFF] & CPF_NONSTARTER ? n : 0;
+    return is_nonstarter(cp) ? n : 0;
 }
 
 /* Folds orig[i, end) where every byte is ASCII and none is followed by a
@@ -345,6 +418,29 @@ static int fold_ascii(gw_text_t *t, const char *orig, size_t i, size_t end) {
     return GW_OK;
 }
 
+/* The fast path: ASCII runs in one loop, and a BMP code point that is a
+ * segment alone (no non-starter follows it) from the tables. Returns the
+ * offset folded up to: i itself when the segment there needs the library
+ * path (a code point with its marks, or one the tables leave to utf8proc). */
+static size_t fold_fast(gw_text_t *t, const char *orig, size_t len, size_t i, int *rc) {
+    unsigned char c = (unsigned char)orig[i];
+    if (c < 0x80) {
+        size_t e = i;
+        while (e < len && (unsigned char)orig[e] < 0x80) e++;
+        /* the last one composes with a non-starter after it */
+        if (e < len && nonstarter_at(orig, len, e, 1)) e--;
+        if (e > i) *rc = fold_ascii(t, orig, i, e);
+        return e;
+    }
+    int32_t cp;
+    size_t e = i + (size_t)gw_utf8_decode_wide(orig, len, i, &cp);
+    if (cp < 0 || cp >= 0x10000 || (e < len && nonstarter_at(orig, len, e, 1))) return i;
+    int32_t v = cp_block(cp)->lone[cp & 0xFF];
+    if (v == LONE_LIB) return i;
+    if (v != LONE_DROP) *rc = emit(t, v, (uint32_t)i);
+    return e;
+}
+
 static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     t->orig = orig;
     t->orig_len = len;
@@ -353,26 +449,17 @@ static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     if (reserve(t, len + 16)) return GW_ENOMEM;
     size_t i = 0;
     while (i < len) {
-        unsigned char c = (unsigned char)orig[i];
-        if (fast && c < 0x80) {
-            size_t e = i;
-            while (e < len && (unsigned char)orig[e] < 0x80) e++;
-            if (e < len) e--; /* the last one may compose with what follows */
+        if (fast) {
+            int rc = GW_OK;
+            size_t e = fold_fast(t, orig, len, i, &rc);
+            if (rc) return rc;
             if (e > i) {
-                if (fold_ascii(t, orig, i, e)) return GW_ENOMEM;
                 i = e;
                 continue;
             }
         }
-        size_t e = segment_end(orig, len, i);
-        int rc;
-        int32_t cp, lone = -1;
-        if (fast && c >= 0x80 && e == i + (size_t)gw_utf8_decode(orig, len, i, &cp) && cp >= 0) {
-            if (is_dropped(cp)) { i = e; continue; }
-            lone = fold_lone(cp);
-        }
-        if (lone >= 0) rc = is_dropped(lone) ? GW_OK : emit(t, post_map(lone), (uint32_t)i);
-        else rc = fold_segment(t, orig, i, e);
+        size_t e = segment_end(orig, len, i, fast);
+        int rc = fold_segment(t, orig, i, e);
         if (rc) return rc;
         i = e;
     }
@@ -393,5 +480,5 @@ void gw_text_span(const gw_text_t *t, size_t fs, size_t fe, uint32_t *s, uint32_
     *s = t->map[fs];
     if (fe == fs) { *e = *s; return; }
     size_t last = t->map[fe - 1];
-    *e = (uint32_t)segment_end(t->orig, t->orig_len, last);
+    *e = (uint32_t)segment_end(t->orig, t->orig_len, last, 1);
 }

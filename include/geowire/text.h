@@ -8,8 +8,9 @@
  * the original character it came from, so a match in the folded text maps
  * back to a span of whole characters in the original value.
  *
- * The ASCII fast path (a run of ASCII followed by ASCII) and the utf8proc
- * path give byte-identical folded text and maps; tests prove it.
+ * The fast path (ASCII runs, and BMP code points that are a segment alone
+ * read from per-code-point tables) and the utf8proc path give
+ * byte-identical folded text and maps; tests prove it over every code point.
  */
 #ifndef GEOWIRE_TEXT_H
 #define GEOWIRE_TEXT_H
@@ -32,7 +33,7 @@ void gw_text_init(gw_text_t *t);
 /* Folds `orig` (which must be valid UTF-8: repair first with gw_utf8_repair).
  * Reuses t's buffers. Returns GW_OK or GW_ENOMEM. */
 int gw_text_fold(gw_text_t *t, const char *orig, size_t len);
-/* Same result via the library path only (no ASCII fast path); for tests. */
+/* Same result via the library path only (no fast path, no tables); for tests. */
 int gw_text_fold_slow(gw_text_t *t, const char *orig, size_t len);
 void gw_text_free(gw_text_t *t);
 
@@ -48,12 +49,27 @@ int gw_utf8_valid(const char *s, size_t len);
 char *gw_utf8_repair(const char *s, size_t len, size_t *outlen, size_t *repairs);
 
 /* Character classes over code points, as the matcher sees them. */
-int gw_cp_is_word(int32_t cp);      /* letters, marks, digits */
-/* Scripts written without spaces between words (Han, Kana, Thai, Lao,
- * Khmer, Myanmar): a match next to one of these needs no boundary. */
+enum { GW_CP_WORD = 1, GW_CP_UNSPACED = 2 };
+/* GW_CP_WORD: letters, marks, digits. GW_CP_UNSPACED: scripts written
+ * without spaces between words (Han, Kana, Thai, Lao, Khmer, Myanmar): a
+ * match next to one of these needs no boundary. Both bits in one call; the
+ * BMP is answered from a table (text.c), equal to utf8proc by test. */
+unsigned gw_cp_class(int32_t cp);
 int gw_cp_is_unspaced(int32_t cp);
-/* Decodes one code point at s[i]; returns its byte length (>=1), or 1 with
- * *cp = -1 for an invalid byte. */
-int gw_utf8_decode(const char *s, size_t len, size_t i, int32_t *cp);
+/* The ASCII answers inline: word tests and decoding run per character in
+ * every stage that walks words (matcher, dedup, language id). */
+static inline int gw_cp_is_word(int32_t cp) {
+    if (cp < 0x80) return (unsigned)((cp | 0x20) - 'a') < 26 || (unsigned)(cp - '0') < 10;
+    return (int)(gw_cp_class(cp) & GW_CP_WORD);
+}
+/* Decodes one code point at s[i] (i < len); returns its byte length (>=1),
+ * or 1 with *cp = -1 for an invalid byte. gw_utf8_decode_wide is the part
+ * for lead bytes >= 0x80. */
+int gw_utf8_decode_wide(const char *s, size_t len, size_t i, int32_t *cp);
+static inline int gw_utf8_decode(const char *s, size_t len, size_t i, int32_t *cp) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) { *cp = (int32_t)c; return 1; }
+    return gw_utf8_decode_wide(s, len, i, cp);
+}
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "geowire/common.h"
 #include "geowire/pipeline.h"
@@ -68,6 +69,27 @@ Test(fastpath, fold_every_code_point_alone_and_before_a_mark) {
     cr_assert_gt(checked, 2000000);
     gw_text_free(&a);
     gw_text_free(&b);
+}
+
+/* The class table against utf8proc's general categories, over every code
+ * point: word = letters, marks, digits and other numbers. */
+Test(fastpath, classes_equal_utf8proc_categories) {
+    for (int32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
+        utf8proc_category_t c = utf8proc_category(cp);
+        int word = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL || c == UTF8PROC_CATEGORY_LT ||
+                   c == UTF8PROC_CATEGORY_LM || c == UTF8PROC_CATEGORY_LO || c == UTF8PROC_CATEGORY_MN ||
+                   c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_ND ||
+                   c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
+        unsigned k = gw_cp_class(cp);
+        cr_assert_eq(!!(k & GW_CP_WORD), word, "U+%04X word", cp);
+        cr_assert_eq(gw_cp_is_word(cp), word, "U+%04X gw_cp_is_word", cp);
+        cr_assert_eq(!!(k & GW_CP_UNSPACED), gw_cp_is_unspaced(cp), "U+%04X unspaced", cp);
+    }
+    for (int32_t cp = -1; cp < 0x80; cp++) {
+        int word = (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+        cr_assert_eq(gw_cp_is_word(cp), word, "%d", cp);
+        cr_assert_eq(gw_cp_class(cp), (unsigned)word, "%d", cp);
+    }
 }
 
 Test(fastpath, fold_mixed_texts) {
