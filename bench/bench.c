@@ -2,7 +2,7 @@
  * bench.c - `make bench`: the tagger in-process and the daemon end to end.
  *
  *   build/bench [-c CONFIG] [--geowire PATH] [--items N] [--backlog N]
- *               [--json FILE] [tagger|e2e|all|corpus]
+ *               [--json FILE] [--names N] [tagger|e2e|all|corpus|dict DIR]
  *
  * tagger: gw_pipeline_process over the generated corpus, single thread, with
  *   the shipped dictionaries and with 1k/10k/100k synthetic people added.
@@ -17,6 +17,9 @@
  *   grow with the backlog) and a live feed at half the enriched rate for
  *   the consume-to-acknowledgement latency the daemon reports at stop.
  * corpus: writes the first --items generated items as JSON lines to stdout.
+ * dict: writes the tagger's dictionary with --names synthetic people
+ *   (default 100,000) and its config into DIR and prints the config's path,
+ *   to profile or compare `geowire tag -c` with it.
  * Output: a table on stdout and a JSON file with the machine's core count
  * and CPU model. No figure here is asserted: targets are read by people.
  */
@@ -528,7 +531,7 @@ int main(int argc, char **argv) {
         {"config", required_argument, NULL, 'c'}, {"geowire", required_argument, NULL, 'g'},
         {"items", required_argument, NULL, 'n'},  {"backlog", required_argument, NULL, 'b'},
         {"json", required_argument, NULL, 'j'},   {"partitions", required_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0}};
+        {"names", required_argument, NULL, 'N'},  {NULL, 0, NULL, 0}};
     bench_t b;
     memset(&b, 0, sizeof b);
     b.config = "config/geowire.yaml";
@@ -536,8 +539,9 @@ int main(int argc, char **argv) {
     b.json = "build/bench.json";
     b.items = 8000;
     b.backlog = 200000;
+    size_t names = 100000;
     int o;
-    while ((o = getopt_long(argc, argv, "c:g:n:b:j:p:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:g:n:b:j:p:N:", opts, NULL)) != -1) {
         switch (o) {
         case 'c': b.config = optarg; break;
         case 'g': b.geowire = optarg; break;
@@ -545,17 +549,22 @@ int main(int argc, char **argv) {
         case 'b': b.backlog = (size_t)atol(optarg); break;
         case 'j': b.json = optarg; break;
         case 'p': b.partitions = atoi(optarg); break;
+        case 'N': names = (size_t)atol(optarg); break;
         default:
             fprintf(stderr, "usage: bench [-c CONFIG] [--geowire PATH] [--items N] [--backlog N] "
-                            "[--partitions N] [--json FILE] [tagger|e2e|all|corpus]\n");
+                            "[--partitions N] [--json FILE] [--names N] [tagger|e2e|all|corpus|dict DIR]\n");
             return 2;
         }
     }
     const char *what = optind < argc ? argv[optind] : "all";
     int tagger = !strcmp(what, "tagger") || !strcmp(what, "all");
     int e2e = !strcmp(what, "e2e") || !strcmp(what, "all");
-    int corpus = !strcmp(what, "corpus");
-    if ((!tagger && !e2e && !corpus) || !b.items || b.backlog < 10) {
+    int corpus = !strcmp(what, "corpus"), dict = !strcmp(what, "dict");
+    if (dict && optind + 1 >= argc) {
+        fprintf(stderr, "bench: dict needs a folder\n");
+        return 2;
+    }
+    if ((!tagger && !e2e && !corpus && !dict) || !b.items || b.backlog < 10) {
         fprintf(stderr, "bench: unknown mode '%s' or empty run\n", what);
         return 2;
     }
@@ -575,6 +584,16 @@ int main(int argc, char **argv) {
         return 1;
     }
     int rc = 0;
+    if (dict) {
+        char cfgp[600];
+        rc = bench_synth_dict(b.cfg, argv[optind + 1], names, cfgp, sizeof cfgp, err, sizeof err);
+        if (rc) fprintf(stderr, "bench: %s\n", err);
+        else printf("%s\n", cfgp);
+        bench_corpus_free(b.corpus);
+        gw_config_free(b.cfg);
+        rmdir(b.dir);
+        return rc ? 1 : 0;
+    }
     if (corpus) { /* the items as JSON lines, e.g. for `geowire tag` under a profiler */
         gw_buf_t buf;
         gw_buf_init(&buf);

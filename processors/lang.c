@@ -44,7 +44,9 @@ static const char *static_code(const char *code) {
 
 typedef struct {
     char *word;       /* folded, owned */
+    uint32_t len;     /* of word */
     uint32_t mask;    /* languages listing the word */
+    double share;     /* 1 / the number of languages in mask */
 } entry_t;
 
 struct gw_langid {
@@ -54,17 +56,23 @@ struct gw_langid {
     size_t cap, count;
 };
 
+/* FNV-1a, one byte at a time: detection hashes each word's bytes as it
+ * reads them. */
+#define HASH_INIT 1469598103934665603ull
+static inline uint64_t hash_step(uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
+
 static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    uint64_t h = HASH_INIT;
+    for (size_t i = 0; i < n; i++) h = hash_step(h, (unsigned char)s[i]);
     return h;
 }
 
-static entry_t *find(const gw_langid_t *l, const char *w, size_t n) {
+/* The entry of word w[0, n) whose hash is h. */
+static entry_t *find(const gw_langid_t *l, uint64_t h, const char *w, size_t n) {
     if (!l->cap) return NULL;
-    size_t i = (size_t)hash_bytes(w, n) & (l->cap - 1);
+    size_t i = (size_t)h & (l->cap - 1);
     while (l->tab[i].word) {
-        if (!strncmp(l->tab[i].word, w, n) && l->tab[i].word[n] == '\0') return &l->tab[i];
+        if (l->tab[i].len == n && !memcmp(l->tab[i].word, w, n)) return &l->tab[i];
         i = (i + 1) & (l->cap - 1);
     }
     return NULL;
@@ -76,7 +84,7 @@ static int grow(gw_langid_t *l) {
     if (!t) return GW_ENOMEM;
     for (size_t i = 0; i < l->cap; i++) {
         if (!l->tab[i].word) continue;
-        size_t j = (size_t)hash_bytes(l->tab[i].word, strlen(l->tab[i].word)) & (cap - 1);
+        size_t j = (size_t)hash_bytes(l->tab[i].word, l->tab[i].len) & (cap - 1);
         while (t[j].word) j = (j + 1) & (cap - 1);
         t[j] = l->tab[i];
     }
@@ -87,15 +95,19 @@ static int grow(gw_langid_t *l) {
 }
 
 static int insert(gw_langid_t *l, const char *w, size_t n, uint32_t bit) {
-    entry_t *e = find(l, w, n);
-    if (e) { e->mask |= bit; return GW_OK; }
-    if ((l->count + 1) * 2 > l->cap && grow(l)) return GW_ENOMEM;
-    size_t i = (size_t)hash_bytes(w, n) & (l->cap - 1);
-    while (l->tab[i].word) i = (i + 1) & (l->cap - 1);
-    l->tab[i].word = gw_strndup(w, n);
-    if (!l->tab[i].word) return GW_ENOMEM;
-    l->tab[i].mask = bit;
-    l->count++;
+    entry_t *e = find(l, hash_bytes(w, n), w, n);
+    if (!e) {
+        if ((l->count + 1) * 2 > l->cap && grow(l)) return GW_ENOMEM;
+        size_t i = (size_t)hash_bytes(w, n) & (l->cap - 1);
+        while (l->tab[i].word) i = (i + 1) & (l->cap - 1);
+        e = &l->tab[i];
+        if (!(e->word = gw_strndup(w, n))) return GW_ENOMEM;
+        e->len = (uint32_t)n;
+        e->mask = 0;
+        l->count++;
+    }
+    e->mask |= bit;
+    e->share = 1.0 / __builtin_popcount(e->mask);
     return GW_OK;
 }
 
@@ -249,18 +261,20 @@ const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fo
     double hits = 0;
     size_t i = 0;
     while (i < fold_len) {
-        /* One word: a run of word characters. */
+        /* One word: a run of word characters, hashed as it is read. */
         size_t ws = i;
+        uint64_t h = HASH_INIT;
         int32_t cp;
         while (i < fold_len) {
             unsigned char c = (unsigned char)f[i];
             if (c < 0x80) { /* folded ASCII: a-z, 0-9 or a separator, no calls */
-                if (c >= 'a' && c <= 'z') { count[S_LATIN]++; letters++; i++; continue; }
-                if (c >= '0' && c <= '9') { i++; continue; } /* digits say nothing */
+                if (c >= 'a' && c <= 'z') { count[S_LATIN]++; letters++; i++; h = hash_step(h, c); continue; }
+                if (c >= '0' && c <= '9') { i++; h = hash_step(h, c); continue; } /* digits say nothing */
                 if (c < 'A' || c > 'Z') { cp = c; break; }
             }
             int n = gw_utf8_decode(f, fold_len, i, &cp);
             if (!gw_cp_is_word(cp)) break;
+            for (int b = 0; b < n; b++) h = hash_step(h, (unsigned char)f[i + (size_t)b]);
             i += (size_t)n;
             if (cp < 0x80 && cp <= '9') continue; /* digits say nothing */
             int s = script_of(cp);
@@ -274,11 +288,9 @@ const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fo
             }
         }
         if (i > ws && l) {
-            entry_t *e = find(l, f + ws, i - ws);
+            entry_t *e = find(l, h, f + ws, i - ws);
             if (e) {
-                int k = __builtin_popcount(e->mask);
-                for (size_t b = 0; b < l->ncodes; b++)
-                    if (e->mask & (1u << b)) score[b] += 1.0 / k;
+                for (uint32_t mk = e->mask; mk; mk &= mk - 1) score[__builtin_ctz(mk)] += e->share;
                 hits += 1.0;
             }
         }

@@ -12,11 +12,13 @@
  * parent, byte and child into one 64-bit word (28-bit node ids).
  *
  * The hash table serves construction only. gw_matcher_build renumbers the
- * nodes breadth-first and stores each node's children as a sorted run of
- * bytes with consecutive ids: the shallow nodes every word start visits
- * then sit together in a few cache lines, where the hashed slots were
- * spread over megabytes (the scan was bound by those cache misses, perf
- * showed the lookup at 18% of the daemon).
+ * nodes breadth-first and stores each node's children with consecutive ids:
+ * the shallow nodes every word start visits then sit together in a few
+ * cache lines, where the hashed slots were spread over megabytes (the scan
+ * was bound by those cache misses, perf showed the lookup at 18% of the
+ * daemon). A node's bytes are a sorted run when it has a few children, a
+ * dense 256-byte table when it has many (the root's letters and the level
+ * under them, where a run took a binary search and a loop per byte).
  */
 #include "geowire/match.h"
 #include "geowire/common.h"
@@ -45,15 +47,34 @@ struct gw_matcher {
     size_t blen, bcap;
     gw_text_t scratch;
     int frozen;
-    /* built: per node (breadth-first ids) its children's first id, count
-     * and the offset of their sorted bytes in kids */
-    struct node { uint32_t first, koff, n; } *nodes;
-    uint8_t *kids;
+    /* built: per node (breadth-first ids) its children's first id, their
+     * count, the first pattern ending there, and where the children's bytes
+     * are: a node with more than WIDE children has a dense table of 256
+     * bytes at dense + koff (1 + the child's index, 0 for none), any other
+     * its children's sorted bytes at kids + koff */
+    struct node { uint32_t first, koff, n; int32_t head; } *nodes;
+    uint8_t *kids, *dense;
 };
 
-static inline int ascii_word(unsigned c) {
-    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
-}
+/* A node wider than this costs a 256-byte table: few nodes are (the root's
+ * letters and the next level under common first letters), and every word
+ * start walks through them, where a run of bytes is read one by one. */
+#define WIDE 6
+
+/* 1 for the ASCII letters and digits: the scan's inner loop reads one
+ * byte of folded text per step. Bytes >= 0x80 are 0 (decoded apart). */
+static const uint8_t word_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
+static inline int ascii_word(unsigned c) { return word_byte[c & 0xFF]; }
 
 #define NODE_BITS 28
 #define NODE_MASK ((1ull << NODE_BITS) - 1)
@@ -67,20 +88,22 @@ static inline size_t hslot(uint64_t key, size_t cap) {
     return (size_t)(key >> 32) & (cap - 1);
 }
 
-static uint32_t child(const gw_matcher_t *m, uint32_t node, unsigned char b) {
-    if (node == 0) return m->root[b];
-    if (m->nodes) {
-        const struct node *n = &m->nodes[node];
-        const uint8_t *k = m->kids + n->koff;
-        uint32_t lo = 0, hi = n->n;
-        while (hi - lo > 8) { /* only the widest nodes, near the root */
-            uint32_t mid = (lo + hi) / 2;
-            if (k[mid] <= b) lo = mid; else hi = mid;
-        }
-        for (; lo < hi; lo++)
-            if (k[lo] == b) return n->first + lo;
-        return 0;
+/* The child of a built node. */
+static inline uint32_t child(const gw_matcher_t *m, uint32_t node, unsigned char b) {
+    const struct node *n = &m->nodes[node];
+    if (n->n > WIDE) {
+        unsigned x = m->dense[n->koff + b];
+        return x ? n->first + x - 1 : 0;
     }
+    const uint8_t *k = m->kids + n->koff;
+    for (uint32_t i = 0; i < n->n; i++)
+        if (k[i] == b) return n->first + i;
+    return 0;
+}
+
+/* The child of a node during construction. */
+static uint32_t child_hashed(const gw_matcher_t *m, uint32_t node, unsigned char b) {
+    if (node == 0) return m->root[b];
     if (!m->hcap) return 0;
     uint64_t key = hkey_of(node, b);
     size_t i = hslot(key, m->hcap);
@@ -127,7 +150,7 @@ static int new_node(gw_matcher_t *m, uint32_t *id) {
 }
 
 static int add_child(gw_matcher_t *m, uint32_t node, unsigned char b, uint32_t *out) {
-    uint32_t c = child(m, node, b);
+    uint32_t c = child_hashed(m, node, b);
     if (c) { *out = c; return GW_OK; }
     if (node != 0 && (m->hcount + 1) * 2 > m->hcap && hgrow(m)) return GW_ENOMEM;
     int rc = new_node(m, &c);
@@ -167,6 +190,7 @@ void gw_matcher_free(gw_matcher_t *m) {
     free(m->blob);
     free(m->nodes);
     free(m->kids);
+    free(m->dense);
     gw_text_free(&m->scratch);
     free(m);
 }
@@ -236,9 +260,9 @@ static int freeze(gw_matcher_t *m) {
     uint32_t *newid = gw_malloc((size_t)nn * sizeof(uint32_t)), *order = gw_malloc((size_t)nn * sizeof(uint32_t));
     struct node *nodes = gw_calloc(nn, sizeof(*nodes));
     uint8_t *kids = gw_malloc((size_t)m->hcount + 257);
-    int32_t *head = gw_malloc((size_t)nn * sizeof(int32_t)), *tail = gw_malloc((size_t)nn * sizeof(int32_t));
+    uint8_t *dense = NULL;
     int rc = GW_ENOMEM;
-    if (!cnt || !ekid || !ebyte || !newid || !order || !nodes || !kids || !head || !tail) goto out;
+    if (!cnt || !ekid || !ebyte || !newid || !order || !nodes || !kids) goto out;
     for (size_t i = 0; i < m->hcap; i++)
         if (m->hslots[i]) cnt[(m->hslots[i] >> NODE_BITS) >> 8]++;
     for (unsigned b = 0; b < 256; b++) cnt[0] += m->root[b] != 0;
@@ -265,40 +289,48 @@ static int freeze(gw_matcher_t *m) {
             }
     }
     /* breadth-first: order[] lists old ids by new id */
-    uint32_t qn = 1, koff = 0;
+    size_t nwide = 0;
+    for (uint32_t i = 0; i < nn; i++) nwide += cnt[i] - (i ? cnt[i - 1] : 0) > WIDE;
+    if (nwide > UINT32_MAX / 256) goto out;
+    dense = gw_calloc(nwide ? nwide : 1, 256);
+    if (!dense) goto out;
+    uint32_t qn = 1, koff = 0, doff = 0;
     order[0] = 0;
     newid[0] = 0;
     for (uint32_t q = 0; q < qn; q++) {
         uint32_t old = order[q], a = old ? cnt[old - 1] : 0, e = cnt[old];
         nodes[q].first = qn;
         nodes[q].n = e - a;
-        nodes[q].koff = koff;
+        nodes[q].head = m->head[old];
+        if (e - a > WIDE) {
+            /* at most 243 children: patterns are UTF-8 without NUL */
+            nodes[q].koff = doff;
+            for (uint32_t x = a; x < e; x++) dense[doff + ebyte[x]] = (uint8_t)(x - a + 1);
+            doff += 256;
+        } else {
+            nodes[q].koff = koff;
+            for (uint32_t x = a; x < e; x++) kids[koff++] = ebyte[x];
+        }
         for (uint32_t x = a; x < e; x++) {
-            kids[koff++] = ebyte[x];
             newid[ekid[x]] = qn;
             order[qn++] = ekid[x];
         }
     }
-    for (uint32_t q = 0; q < nn; q++) {
-        head[q] = m->head[order[q]];
-        tail[q] = m->tail[order[q]];
-    }
     for (unsigned b = 0; b < 256; b++) m->root[b] = m->root[b] ? newid[m->root[b]] : 0;
     free(m->head);
     free(m->tail);
-    m->head = head;
-    m->tail = tail;
-    head = tail = NULL;
+    m->head = m->tail = NULL;
     m->nodes = nodes;
     m->kids = kids;
+    m->dense = dense;
     nodes = NULL;
-    kids = NULL;
+    kids = dense = NULL;
     free(m->hslots);
     m->hslots = NULL;
     m->hcap = m->hcount = 0;
     rc = GW_OK;
 out:
-    free(cnt); free(ekid); free(ebyte); free(newid); free(order); free(nodes); free(kids); free(head); free(tail);
+    free(cnt); free(ekid); free(ebyte); free(newid); free(order); free(nodes); free(kids); free(dense);
     return rc;
 }
 
@@ -326,9 +358,10 @@ static inline cls_t cls_at(const char *f, size_t len, size_t i, int *n) {
         return r;
     }
     int32_t cp;
-    *n = gw_utf8_decode(f, len, i, &cp);
-    r.word = cp >= 0 && gw_cp_is_word(cp);
-    r.unspaced = cp >= 0 && gw_cp_is_unspaced(cp);
+    *n = gw_utf8_decode_wide(f, len, i, &cp);
+    unsigned k = cp >= 0 ? gw_cp_class(cp) : 0;
+    r.word = (k & GW_CP_WORD) != 0;
+    r.unspaced = (k & GW_CP_UNSPACED) != 0;
     return r;
 }
 
@@ -409,9 +442,9 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t
     uint32_t node = m->root[(unsigned char)f[i]];
     size_t j = i + 1;
     while (node) {
-        if (m->head[node] >= 0) {
+        if (m->nodes[node].head >= 0) {
             ends_t e = node_ends(t, j);
-            for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
+            for (int32_t p = m->nodes[node].head; p >= 0; p = m->pats[p].next) {
                 size_t end = cand_end(m, t, &m->pats[p], i, e);
                 if (end == NONE) continue;
                 if (end > best) {
@@ -434,7 +467,7 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t
         size_t bj = i;
         for (uint32_t n = 0; n != best_node;) n = child(m, n, (unsigned char)f[bj++]);
         ends_t e = node_ends(t, bj);
-        for (int32_t p = m->head[best_node]; p >= 0; p = m->pats[p].next) {
+        for (int32_t p = m->nodes[best_node].head; p >= 0; p = m->pats[p].next) {
             if (cand_end(m, t, &m->pats[p], i, e) != best) continue;
             if (put(t, k, i, best, m->pats[p].value)) { *stop = 1; return best; }
         }
@@ -451,9 +484,9 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t
     for (size_t jj = i; jj < len && !overflow;) {
         node = child(m, node, (unsigned char)f[jj++]);
         if (!node) break;
-        if (m->head[node] < 0) continue;
+        if (m->nodes[node].head < 0) continue;
         ends_t e = node_ends(t, jj);
-        for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
+        for (int32_t p = m->nodes[node].head; p >= 0; p = m->pats[p].next) {
             if (cand_end(m, t, &m->pats[p], i, e) != best) continue;
             if (nc == sizeof(cand) / sizeof(cand[0])) { overflow = 1; break; }
             cand[nc++] = p;
@@ -477,9 +510,9 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t
         for (size_t jj = i; jj < len;) {
             node = child(m, node, (unsigned char)f[jj++]);
             if (!node) break;
-            if (m->head[node] < 0) continue;
+            if (m->nodes[node].head < 0) continue;
             ends_t e = node_ends(t, jj);
-            for (int32_t p = m->head[node]; p >= 0; p = m->pats[p].next) {
+            for (int32_t p = m->nodes[node].head; p >= 0; p = m->pats[p].next) {
                 if (p <= last) continue;
                 if (pick >= 0 && p >= pick) break;
                 if (cand_end(m, t, &m->pats[p], i, e) == best) { pick = p; break; }
@@ -497,7 +530,7 @@ size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *ou
     int trunc_local = 0;
     if (!truncated) truncated = &trunc_local;
     *truncated = 0;
-    if (!m || !t || !t->fold || !t->fold_len) return 0;
+    if (!m || !m->frozen || !t || !t->fold || !t->fold_len) return 0;
     sink_t k = {out, out ? max : 0, 0, truncated};
     const char *f = t->fold;
     size_t len = t->fold_len;
@@ -507,7 +540,7 @@ size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *ou
         if (prev_word && !prev_uns) {
             /* Inside a word of a spaced script nothing can start: skip the
              * rest of an ASCII word in one tight loop. */
-            while (i < len && ascii_word((unsigned char)f[i])) i++;
+            while (word_byte[(unsigned char)f[i]]) i++; /* stops at the NUL after the text */
             if (i == len) break;
         }
         int n;

@@ -48,7 +48,7 @@ int gw_matcher_add(gw_matcher_t *m, const char *pattern, size_t len,
 int gw_matcher_build(gw_matcher_t *m);
 size_t gw_matcher_count(const gw_matcher_t *m); /* patterns added */
 
-/* Scans folded text t. Writes up to `max` matches in text order into out and
+/* Scans folded text t with a built matcher (an unbuilt one finds nothing). Writes up to `max` matches in text order into out and
  * returns how many it wrote; *truncated is set to 1 if more existed.
  * Several values at one span are written consecutively, in insertion order. */
 size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t,
