@@ -4,7 +4,9 @@
  * Leftmost-longest over whole words means only word starts can begin a
  * match, so a plain trie walk from each start is enough (no failure links):
  * the work per start is bounded by the longest pattern prefix present in the
- * text there, independent of how many patterns exist. Transitions live in
+ * text there, independent of how many patterns exist. The folded text lists
+ * its starts (gw_text_t.starts, found once while folding), so the several
+ * matchers that scan one text do not classify its characters again. Transitions live in
  * one open-addressing table keyed by (node, byte); the root has a direct
  * 256-entry array because every start position probes it.
  *
@@ -61,20 +63,6 @@ struct gw_matcher {
  * start walks through them, where a run of bytes is read one by one. */
 #define WIDE 6
 
-/* 1 for the ASCII letters and digits: the scan's inner loop reads one
- * byte of folded text per step. Bytes >= 0x80 are 0 (decoded apart). */
-static const uint8_t word_byte[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-};
-
-static inline int ascii_word(unsigned c) { return word_byte[c & 0xFF]; }
 
 #define NODE_BITS 28
 #define NODE_MASK ((1ull << NODE_BITS) - 1)
@@ -353,7 +341,7 @@ static inline cls_t cls_at(const char *f, size_t len, size_t i, int *n) {
     cls_t r;
     if (c < 0x80) {
         *n = 1;
-        r.word = ascii_word(c);
+        r.word = gw_cp_is_word(c);
         r.unspaced = 0;
         return r;
     }
@@ -532,33 +520,15 @@ size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *ou
     *truncated = 0;
     if (!m || !m->frozen || !t || !t->fold || !t->fold_len) return 0;
     sink_t k = {out, out ? max : 0, 0, truncated};
-    const char *f = t->fold;
-    size_t len = t->fold_len;
-    int prev_word = 0, prev_uns = 0, stop = 0;
-    size_t i = 0;
-    while (i < len) {
-        if (prev_word && !prev_uns) {
-            /* Inside a word of a spaced script nothing can start: skip the
-             * rest of an ASCII word in one tight loop. */
-            while (word_byte[(unsigned char)f[i]]) i++; /* stops at the NUL after the text */
-            if (i == len) break;
-        }
-        int n;
-        cls_t c = cls_at(f, len, i, &n);
-        if ((!prev_word || prev_uns || c.unspaced) && m->root[(unsigned char)f[i]]) {
-            size_t end = try_at(m, t, i, &k, &stop);
-            if (stop) break;
-            if (end) {
-                cls_t b = cls_before(f, len, end);
-                prev_word = b.word;
-                prev_uns = b.unspaced;
-                i = end;
-                continue;
-            }
-        }
-        prev_word = c.word;
-        prev_uns = c.unspaced;
-        i += (size_t)n;
+    const unsigned char *f = (const unsigned char *)t->fold;
+    int stop = 0;
+    size_t next = 0; /* the end of the last match: no match overlaps it */
+    for (size_t s = 0; s < t->n_starts; s++) {
+        size_t i = t->starts[s];
+        if (i < next || !m->root[f[i]]) continue;
+        size_t end = try_at(m, t, i, &k, &stop);
+        if (stop) break;
+        if (end) next = end;
     }
     return k.count;
 }

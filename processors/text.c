@@ -32,6 +32,19 @@ int gw_utf8_decode_wide(const char *str, size_t len, size_t i, int32_t *cp) {
     const unsigned char *s = (const unsigned char *)str;
     unsigned c = s[i];
     if (c < 0x80) { *cp = (int32_t)c; return 1; }
+    /* The two- and three-byte forms that every script but emoji and rare
+     * Han uses, in few steps; the general path below gives the same answers. */
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
+        *cp = (int32_t)((c & 0x1F) << 6 | (s[i + 1] & 0x3F));
+        return 2;
+    }
+    if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+        uint32_t v = (c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+        if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) {
+            *cp = (int32_t)v;
+            return 3;
+        }
+    }
     size_t n;
     uint32_t v, min;
     if (c >= 0xC2 && c <= 0xDF) { n = 2; v = c & 0x1F; min = 0x80; }
@@ -163,6 +176,7 @@ void gw_text_init(gw_text_t *t) { memset(t, 0, sizeof(*t)); }
 void gw_text_free(gw_text_t *t) {
     free(t->fold);
     free(t->map);
+    free(t->starts);
     gw_text_init(t);
 }
 
@@ -179,6 +193,9 @@ static int reserve(gw_text_t *t, size_t need) {
     uint32_t *m = gw_realloc(t->map, (cap + 1) * sizeof(uint32_t));
     if (!m) return GW_ENOMEM;
     t->map = m;
+    uint32_t *st = gw_realloc(t->starts, (cap + 1) * sizeof(uint32_t));
+    if (!st) return GW_ENOMEM;
+    t->starts = st;
     t->cap = cap;
     return GW_OK;
 }
@@ -441,6 +458,47 @@ static size_t fold_fast(gw_text_t *t, const char *orig, size_t len, size_t i, in
     return e;
 }
 
+/* The offsets where a match may begin (match.h's boundaries): a code point
+ * whose predecessor is no word character or is of an unspaced script, or
+ * which is of an unspaced script itself. Found here once, where each
+ * matcher scanning the text used to classify every code point again. */
+static const uint8_t ascii_word_byte[256] = { /* letters and digits; 0 from 0x80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
+static void find_starts(gw_text_t *t) {
+    const char *f = t->fold;
+    size_t len = t->fold_len, n = 0, i = 0;
+    uint32_t *st = t->starts;
+    unsigned prev = 0;
+    while (i < len) {
+        if (prev == GW_CP_WORD) { /* inside a word of a spaced script */
+            while (ascii_word_byte[(unsigned char)f[i]]) i++;
+            if (i == len) break; /* the NUL after the text stopped it */
+        }
+        unsigned char c = (unsigned char)f[i];
+        unsigned k;
+        int l = 1;
+        if (c < 0x80) k = (unsigned)gw_cp_is_word(c);
+        else {
+            int32_t cp;
+            l = gw_utf8_decode_wide(f, len, i, &cp);
+            k = cp >= 0 ? gw_cp_class(cp) : 0;
+        }
+        if (prev != GW_CP_WORD || (k & GW_CP_UNSPACED)) st[n++] = (uint32_t)i;
+        prev = k;
+        i += (size_t)l;
+    }
+    t->n_starts = n;
+}
+
 static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     t->orig = orig;
     t->orig_len = len;
@@ -465,6 +523,7 @@ static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     }
     t->fold[t->fold_len] = '\0';
     t->map[t->fold_len] = (uint32_t)len;
+    find_starts(t);
     return GW_OK;
 }
 

@@ -26,7 +26,12 @@ typedef struct {
     uint32_t *map;      /* owned; fold_len + 1 entries; map[i] = byte offset in
                            orig of the character that produced fold[i];
                            map[fold_len] = orig_len */
-    size_t cap;         /* internal: allocated size of fold/map */
+    uint32_t *starts;   /* owned; n_starts ascending offsets in fold where a
+                           dictionary match may begin (match.h): code points
+                           after a non-word character or next to an
+                           unspaced script; found once for every matcher */
+    size_t n_starts;
+    size_t cap;         /* internal: allocated size of fold/map/starts */
 } gw_text_t;
 
 void gw_text_init(gw_text_t *t);

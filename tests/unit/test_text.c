@@ -36,6 +36,22 @@ Test(text, ascii_lowercase_and_spaces) {
     check_map(&T);
 }
 
+/* The starts a matcher tries: the first code point, any after a non-word
+ * character, and any next to an unspaced script (Han here); none inside a
+ * word of a spaced script. A shorter text folded into the same buffers
+ * lists only its own. */
+Test(text, starts_are_where_a_match_may_begin) {
+    fold("Ab, cd \xe4\xb8\xad\xe6\x96\x87x!"); /* "ab, cd 中文x!" */
+    static const uint32_t want[] = {0, 3, 4, 7, 10, 13};
+    cr_assert_eq(T.n_starts, sizeof want / sizeof want[0], "%zu starts", T.n_starts);
+    for (size_t i = 0; i < T.n_starts; i++) cr_assert_eq(T.starts[i], want[i], "start %zu: %u", i, T.starts[i]);
+    fold("word");
+    cr_assert_eq(T.n_starts, 1);
+    cr_assert_eq(T.starts[0], 0);
+    fold("");
+    cr_assert_eq(T.n_starts, 0);
+}
+
 Test(text, nfc_of_nfd_maps_whole_segment) {
     fold("caf" "e\xcc\x81" "!"); /* e + combining acute */
     cr_assert_str_eq(T.fold, "caf\xc3\xa9!");
