@@ -50,18 +50,19 @@ struct gw_matcher {
     gw_text_t scratch;
     int frozen;
     /* built: per node (breadth-first ids) its children's first id, their
-     * count, the first pattern ending there, and where the children's bytes
-     * are: a node with more than WIDE children has a dense table of 256
-     * bytes at dense + koff (1 + the child's index, 0 for none), any other
-     * its children's sorted bytes at kids + koff */
-    struct node { uint32_t first, koff, n; int32_t head; } *nodes;
-    uint8_t *kids, *dense;
+     * count, the first pattern ending there, and the children's bytes: up
+     * to NARROW of them in `bytes` itself, in order, the unused ones
+     * repeating the last; a wider node's in a dense table of 256 bytes at
+     * dense + bytes (1 + the child's index, 0 for none) */
+    struct node { uint32_t first, bytes, n; int32_t head; } *nodes;
+    uint8_t *dense;
 };
 
-/* A node wider than this costs a 256-byte table: few nodes are (the root's
- * letters and the next level under common first letters), and every word
- * start walks through them, where a run of bytes is read one by one. */
-#define WIDE 6
+/* Most nodes have one child, nearly all at most four: their bytes fit in
+ * the node's own word and are compared at once, with no second memory
+ * read. The few wider ones (the root's letters, the level under them)
+ * cost a 256-byte table each. */
+#define NARROW 4
 
 
 #define NODE_BITS 28
@@ -76,17 +77,21 @@ static inline size_t hslot(uint64_t key, size_t cap) {
     return (size_t)(key >> 32) & (cap - 1);
 }
 
-/* The child of a built node. */
+/* The child of a built node. For a narrow node, the bytes equal to b
+ * become zero bytes of x, and the lowest set bit of z marks the first of
+ * them (the usual zero-byte test: a borrow only runs upwards from a true
+ * zero, so the lowest mark is exact). */
 static inline uint32_t child(const gw_matcher_t *m, uint32_t node, unsigned char b) {
     const struct node *n = &m->nodes[node];
-    if (n->n > WIDE) {
-        unsigned x = m->dense[n->koff + b];
+    if (n->n > NARROW) {
+        unsigned x = m->dense[n->bytes + b];
         return x ? n->first + x - 1 : 0;
     }
-    const uint8_t *k = m->kids + n->koff;
-    for (uint32_t i = 0; i < n->n; i++)
-        if (k[i] == b) return n->first + i;
-    return 0;
+    uint32_t x = n->bytes ^ (b * 0x01010101u);
+    uint32_t z = (x - 0x01010101u) & ~x & 0x80808080u;
+    if (!z) return 0;
+    uint32_t idx = (uint32_t)__builtin_ctz(z) >> 3;
+    return idx < n->n ? n->first + idx : 0;
 }
 
 /* The child of a node during construction. */
@@ -177,7 +182,6 @@ void gw_matcher_free(gw_matcher_t *m) {
     free(m->pats);
     free(m->blob);
     free(m->nodes);
-    free(m->kids);
     free(m->dense);
     gw_text_free(&m->scratch);
     free(m);
@@ -238,7 +242,7 @@ int gw_matcher_add(gw_matcher_t *m, const char *pattern, size_t len, uint32_t va
 }
 
 /* Renumbers the trie breadth-first (children of a node get consecutive ids
- * in byte order) into nodes/kids, and drops the construction hash. */
+ * in byte order) into nodes, and drops the construction hash. */
 static int freeze(gw_matcher_t *m) {
     uint32_t nn = m->nnodes;
     /* children of each old node, grouped: count, prefix sums, fill */
@@ -247,10 +251,9 @@ static int freeze(gw_matcher_t *m) {
     uint8_t *ebyte = gw_malloc((size_t)m->hcount + 256);
     uint32_t *newid = gw_malloc((size_t)nn * sizeof(uint32_t)), *order = gw_malloc((size_t)nn * sizeof(uint32_t));
     struct node *nodes = gw_calloc(nn, sizeof(*nodes));
-    uint8_t *kids = gw_malloc((size_t)m->hcount + 257);
     uint8_t *dense = NULL;
     int rc = GW_ENOMEM;
-    if (!cnt || !ekid || !ebyte || !newid || !order || !nodes || !kids) goto out;
+    if (!cnt || !ekid || !ebyte || !newid || !order || !nodes) goto out;
     for (size_t i = 0; i < m->hcap; i++)
         if (m->hslots[i]) cnt[(m->hslots[i] >> NODE_BITS) >> 8]++;
     for (unsigned b = 0; b < 256; b++) cnt[0] += m->root[b] != 0;
@@ -278,11 +281,11 @@ static int freeze(gw_matcher_t *m) {
     }
     /* breadth-first: order[] lists old ids by new id */
     size_t nwide = 0;
-    for (uint32_t i = 0; i < nn; i++) nwide += cnt[i] - (i ? cnt[i - 1] : 0) > WIDE;
+    for (uint32_t i = 0; i < nn; i++) nwide += cnt[i] - (i ? cnt[i - 1] : 0) > NARROW;
     if (nwide > UINT32_MAX / 256) goto out;
     dense = gw_calloc(nwide ? nwide : 1, 256);
     if (!dense) goto out;
-    uint32_t qn = 1, koff = 0, doff = 0;
+    uint32_t qn = 1, doff = 0;
     order[0] = 0;
     newid[0] = 0;
     for (uint32_t q = 0; q < qn; q++) {
@@ -290,14 +293,16 @@ static int freeze(gw_matcher_t *m) {
         nodes[q].first = qn;
         nodes[q].n = e - a;
         nodes[q].head = m->head[old];
-        if (e - a > WIDE) {
+        if (e - a > NARROW) {
             /* at most 243 children: patterns are UTF-8 without NUL */
-            nodes[q].koff = doff;
+            nodes[q].bytes = doff;
             for (uint32_t x = a; x < e; x++) dense[doff + ebyte[x]] = (uint8_t)(x - a + 1);
             doff += 256;
         } else {
-            nodes[q].koff = koff;
-            for (uint32_t x = a; x < e; x++) kids[koff++] = ebyte[x];
+            uint32_t w = 0;
+            for (uint32_t x = 0; x < NARROW; x++) /* byte x in bits 8x to 8x+7 */
+                w |= (uint32_t)(a + x < e ? ebyte[a + x] : e > a ? ebyte[e - 1] : 0) << (8 * x);
+            nodes[q].bytes = w;
         }
         for (uint32_t x = a; x < e; x++) {
             newid[ekid[x]] = qn;
@@ -309,16 +314,15 @@ static int freeze(gw_matcher_t *m) {
     free(m->tail);
     m->head = m->tail = NULL;
     m->nodes = nodes;
-    m->kids = kids;
     m->dense = dense;
     nodes = NULL;
-    kids = dense = NULL;
+    dense = NULL;
     free(m->hslots);
     m->hslots = NULL;
     m->hcap = m->hcount = 0;
     rc = GW_OK;
 out:
-    free(cnt); free(ekid); free(ebyte); free(newid); free(order); free(nodes); free(kids); free(dense);
+    free(cnt); free(ekid); free(ebyte); free(newid); free(order); free(nodes); free(dense);
     return rc;
 }
 
@@ -419,16 +423,16 @@ static int put(const gw_text_t *t, sink_t *k, size_t i, size_t end, uint32_t val
     return 0;
 }
 
-/* Tries every pattern that starts at folded offset i. Returns the end of
- * the chosen span (and writes its values), or 0 when nothing matches there.
- * Sets *stop when the output is full. */
-static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, sink_t *k, int *stop) {
+/* Tries every pattern that starts at folded offset i, resuming the walk at
+ * `node`, reached by the bytes [i, j), where the first pattern ends. Returns
+ * the end of the chosen span (and writes its values), or 0 when nothing
+ * matches there. Sets *stop when the output is full. */
+static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, uint32_t node, size_t j,
+                     sink_t *k, int *stop) {
     const char *f = t->fold;
     size_t len = t->fold_len;
     size_t best = 0, nbest_nodes = 0;
     uint32_t best_node = 0, counted = 0;
-    uint32_t node = m->root[(unsigned char)f[i]];
-    size_t j = i + 1;
     while (node) {
         if (m->nodes[node].head >= 0) {
             ends_t e = node_ends(t, j);
@@ -523,10 +527,17 @@ size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *ou
     const unsigned char *f = (const unsigned char *)t->fold;
     int stop = 0;
     size_t next = 0; /* the end of the last match: no match overlaps it */
+    size_t len = t->fold_len;
     for (size_t s = 0; s < t->n_starts; s++) {
         size_t i = t->starts[s];
-        if (i < next || !m->root[f[i]]) continue;
-        size_t end = try_at(m, t, i, &k, &stop);
+        if (i < next) continue;
+        /* Most starts end on no pattern: walk the trie until a node where
+         * one ends, and leave the choice of a span to try_at only then. */
+        uint32_t node = m->root[f[i]];
+        size_t j = i + 1;
+        while (node && m->nodes[node].head < 0 && j < len) node = child(m, node, f[j++]);
+        if (!node || m->nodes[node].head < 0) continue;
+        size_t end = try_at(m, t, i, node, j, &k, &stop);
         if (stop) break;
         if (end) next = end;
     }

@@ -349,3 +349,33 @@ Test(match, many_patterns_share_prefixes) {
     EXPECT(1, 4999, "term4999");
     EXPECT(2, 7, "term7");
 }
+
+/* A node keeps up to four child bytes in its own word and a wider one a
+ * table: for every width from 1 to 9, each child is found (first, middle,
+ * last: the unused bytes of a narrow node repeat its last), and a byte below,
+ * between and above them is not. */
+Test(match, every_node_width_finds_its_children_only) {
+    static const char kids[] = "bdfhjlnpr";
+    for (int w = 1; w <= 9; w++)
+        for (int c = 0; c < w; c++) {
+            char p[8];
+            snprintf(p, sizeof p, "%c%c", 'A' + w, kids[c]);
+            add(p, (uint32_t)(w * 10 + c), 0);
+        }
+    char text[1024];
+    size_t n = 0;
+    for (int w = 1; w <= 9; w++) {
+        for (int c = 0; c < w; c++) n += (size_t)snprintf(text + n, sizeof text - n, "%c%c ", 'A' + w, kids[c]);
+        /* a, c (between b and d, or above the only child), s (above all), the last child doubled */
+        n += (size_t)snprintf(text + n, sizeof text - n, "%ca %cc %cs %c%c%c ", 'A' + w, 'A' + w, 'A' + w, 'A' + w,
+                              kids[w - 1], kids[w - 1]);
+    }
+    cr_assert_eq(gw_matcher_build(M), 0);
+    cr_assert_eq(gw_text_fold(&T, text, n), 0);
+    gw_match_t out[64];
+    size_t got_n = gw_matcher_scan(M, &T, out, 64, NULL);
+    cr_assert_eq(got_n, 45, "%zu matches in %s", got_n, text);
+    size_t k = 0;
+    for (int w = 1; w <= 9; w++)
+        for (int c = 0; c < w; c++, k++) cr_assert_eq(out[k].value, (uint32_t)(w * 10 + c), "match %zu", k);
+}
