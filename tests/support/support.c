@@ -505,6 +505,11 @@ gwt_stream_t *gwt_stream_start(const char *brokers, const char *topic, char *con
     rd_kafka_conf_set(c, "message.timeout.ms", "0", e, sizeof e); /* never give up */
     rd_kafka_conf_set(c, "log_level", "2", e, sizeof e);     /* faults are expected: no error lines */
     rd_kafka_conf_set(c, "enable.idempotence", "true", e, sizeof e);
+    /* One request in flight: the 2.0.2 mock checks no sequence numbers of a
+     * non-transactional idempotent producer, so with a second request in
+     * flight an injected Produce error can leave a record off the log while
+     * its delivery report says delivered (README "Hardening"). */
+    rd_kafka_conf_set(c, "max.in.flight.requests.per.connection", "1", e, sizeof e);
     rd_kafka_conf_set_dr_msg_cb(c, stream_dr);
     rd_kafka_conf_set_opaque(c, s);
     s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof e);
