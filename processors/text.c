@@ -423,11 +423,15 @@ static int fold_ascii(gw_text_t *t, const char *orig, size_t i, size_t end) {
     char *f = t->fold;
     uint32_t *map = t->map;
     size_t o = t->fold_len;
+    int space = o && f[o - 1] == ' ';
     for (; i < end; i++) {
         unsigned char c = (unsigned char)orig[i];
         if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
-        else if (c >= '\t' && c <= '\r') c = ' ';
-        if (c == ' ' && o && f[o - 1] == ' ') continue;
+        else if (c == ' ' || (c >= '\t' && c <= '\r')) { /* white space: one space */
+            if (space) continue;
+            c = ' ';
+        }
+        space = c == ' ';
         f[o] = (char)c;
         map[o++] = (uint32_t)i;
     }
