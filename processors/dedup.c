@@ -3,13 +3,17 @@
  * (the model is described in dedup.h and README "Deduplication and story
  * versions").
  *
- * The window is a ring of window_items fixed-size entries in arrival order;
- * a new entry takes the slot of the oldest. Entries are found through
- * chained hash indexes (the item id, the exact text hash, and one per LSH
- * band) whose links are entry sequence numbers: a chain runs from newest to
- * oldest, so a walk stops at the first sequence number that has left the
- * ring, and nothing is ever unlinked. Stories (clusters) live in a table of
- * the same size, reference-counted by their entries.
+ * The window is a ring of fixed-size entries in arrival order holding at
+ * most window_items of them; when full, a new entry pushes out the oldest.
+ * Entries are found through chained hash indexes (the item id, the exact
+ * text hash, and one per LSH band) whose links are entry sequence numbers:
+ * a chain runs from newest to oldest, so a walk stops at the first sequence
+ * number that has left the ring, and nothing is ever unlinked. The ring has
+ * a power-of-two number of slots, so a link is followed with a mask rather
+ * than a division, and each index keeps its keys and links in an array of
+ * its own, so a walk reads 16 bytes a step instead of a scattered entry.
+ * Stories (clusters) live in a table of window_items slots,
+ * reference-counted by their entries.
  */
 #include "geowire/dedup.h"
 #include "geowire/common.h"
@@ -30,13 +34,19 @@
 #define MIN_SHINGLES 8         /* fewer: too short to call near-duplicate */
 #define NO_CLUSTER UINT32_MAX
 
+/* An entry's place in one index; valid while the entry is live and held
+ * by that index. */
+typedef struct {
+    uint64_t key;
+    uint64_t next;             /* older entry in the same bucket (seq), 0 = none */
+} link_t;
+
 typedef struct {
     uint64_t seq;              /* 1-based arrival number; 0 = empty */
     int64_t at_ms;             /* ingest time */
-    uint64_t key[NIDX];
-    uint64_t next[NIDX];       /* older entry in the same bucket, 0 = none */
+    uint64_t exact;            /* the text hash, held by the index or not */
+    uint64_t compared;         /* the last lookup that compared its signature */
     uint32_t mh[MH];
-    uint8_t linked[NIDX];      /* which indexes hold this entry */
     char *id;                  /* the item id (<= GW_DEDUP_MAX_ID bytes) */
     char *dup_of;              /* the verdict given, repeated on redelivery */
     uint8_t status, is_dup;
@@ -55,18 +65,22 @@ typedef struct {
 } cluster_t;
 
 struct gw_dedup {
-    size_t cap;                /* window_items */
+    size_t cap;                /* window_items: live entries at most */
     int64_t window_ms;
     double threshold;
-    entry_t *e;                /* ring: seq s lives at e[(s - 1) % cap] */
+    size_t mask;               /* slots and buckets: mask + 1, a power of two >= cap */
+    entry_t *e;                /* ring: seq s lives at e[(s - 1) & mask] */
+    link_t *link[NIDX];        /* per index, per slot like e */
     uint64_t seq, oldest;      /* live entries: oldest..seq */
     uint64_t *head[NIDX];      /* bucket -> newest seq */
-    size_t mask;
+    uint64_t lookups;          /* near-duplicate lookups so far */
     cluster_t *c;
     uint32_t free_cluster;
     size_t n_clusters, string_bytes;
     uint64_t *tok;             /* scratch: word hashes of the current item */
     size_t tok_cap;
+    uint64_t *cand;            /* scratch: its near-duplicate candidates */
+    size_t cand_cap;
     uint64_t cur_seq;          /* the current item's entry (0: not remembered) */
     uint32_t cur_cluster;      /* and its story, for the post-alerts step */
 };
@@ -150,10 +164,11 @@ gw_dedup_t *gw_dedup_new(const gw_config_t *cfg, char *err, size_t errlen) {
     d->oldest = 1;
     size_t nb = pow2_at_least(d->cap);
     d->mask = nb - 1;
-    d->e = gw_calloc(d->cap, sizeof(*d->e));
+    d->e = gw_calloc(nb, sizeof(*d->e));
     d->c = gw_calloc(d->cap, sizeof(*d->c));
     int ok = d->e && d->c;
-    for (int x = 0; ok && x < NIDX; x++) ok = (d->head[x] = gw_calloc(nb, sizeof(uint64_t))) != NULL;
+    for (int x = 0; ok && x < NIDX; x++)
+        ok = (d->head[x] = gw_calloc(nb, sizeof(uint64_t))) && (d->link[x] = gw_calloc(nb, sizeof(link_t)));
     if (!ok) {
         gw_dedup_free(d);
         gw_err(err, errlen, GW_ENOMEM, "dedup: out of memory for a window of %zu items", cfg->dedup.window_items);
@@ -192,11 +207,15 @@ static void release_entry(gw_dedup_t *d, entry_t *e) {
 
 void gw_dedup_free(gw_dedup_t *d) {
     if (!d) return;
-    for (size_t i = 0; d->e && d->c && i < d->cap; i++) release_entry(d, &d->e[i]);
+    for (size_t i = 0; d->e && d->c && i <= d->mask; i++) release_entry(d, &d->e[i]);
     free(d->e);
     free(d->c);
-    for (int x = 0; x < NIDX; x++) free(d->head[x]);
+    for (int x = 0; x < NIDX; x++) {
+        free(d->head[x]);
+        free(d->link[x]);
+    }
     free(d->tok);
+    free(d->cand);
     free(d);
 }
 
@@ -206,7 +225,8 @@ void gw_dedup_stats(const gw_dedup_t *d, gw_dedup_stats_t *st) {
     st->string_bytes = d->string_bytes;
 }
 
-static entry_t *at(gw_dedup_t *d, uint64_t seq) { return &d->e[(seq - 1) % d->cap]; }
+static size_t slot(const gw_dedup_t *d, uint64_t seq) { return (size_t)(seq - 1) & d->mask; }
+static entry_t *at(gw_dedup_t *d, uint64_t seq) { return &d->e[slot(d, seq)]; }
 static int live(const gw_dedup_t *d, uint64_t seq) { return seq && seq >= d->oldest && seq <= d->seq; }
 
 /* Entries leave by age from the old end only; an entry of the right age
@@ -217,13 +237,38 @@ static void expire(gw_dedup_t *d, int64_t now_ms) {
         release_entry(d, at(d, d->oldest++));
 }
 
-/* Walks the chain of `key` in index x, newest first; returns the next live
- * entry after `from` (0 to start) holding that key and young enough. */
-static uint64_t find(const gw_dedup_t *d, int x, uint64_t key, uint64_t from, int64_t now_ms) {
-    uint64_t s = from ? d->e[(from - 1) % d->cap].next[x] : d->head[x][key & d->mask];
-    for (; live(d, s); s = d->e[(s - 1) % d->cap].next[x]) {
-        const entry_t *e = &d->e[(s - 1) % d->cap];
-        if (e->linked[x] && e->key[x] == key && e->at_ms >= now_ms - d->window_ms) return s;
+/* A walk down the chain of `key` in index x, newest entry first. */
+typedef struct {
+    int x;
+    uint64_t key;
+    uint64_t s;                /* the entry to look at next; 0 = the chain is done */
+} walk_t;
+
+static walk_t walk_start(const gw_dedup_t *d, int x, uint64_t key) {
+    return (walk_t){.x = x, .key = key, .s = d->head[x][key & d->mask]};
+}
+
+/* One link: returns the entry it looked at if it holds the key, else 0,
+ * and moves on. A walk ends at the first entry that has left the window. */
+static uint64_t walk_step(const gw_dedup_t *d, walk_t *w) {
+    uint64_t s = w->s;
+    if (!live(d, s)) {
+        w->s = 0;
+        return 0;
+    }
+    const link_t *l = &d->link[w->x][slot(d, s)];
+    w->s = l->next;
+    return l->key == w->key ? s : 0;
+}
+
+/* Not older than the window's age (see expire()). */
+static int young(const gw_dedup_t *d, const entry_t *e, int64_t now_ms) { return e->at_ms >= now_ms - d->window_ms; }
+
+/* The walk's next entry holding its key and young enough, or 0. */
+static uint64_t walk_next(const gw_dedup_t *d, walk_t *w, int64_t now_ms) {
+    while (w->s) {
+        uint64_t s = walk_step(d, w);
+        if (s && young(d, &d->e[slot(d, s)], now_ms)) return s;
     }
     return 0;
 }
@@ -231,10 +276,10 @@ static uint64_t find(const gw_dedup_t *d, int x, uint64_t key, uint64_t from, in
 /* The newest entry with this id; with `exact`, the newest that also has
  * this text and version (the item itself, delivered again). */
 static entry_t *find_id(gw_dedup_t *d, const char *id, int64_t now_ms, const uint64_t *exact, int64_t version) {
-    uint64_t key = hash_bytes(id, strlen(id));
-    for (uint64_t s = find(d, IX_ID, key, 0, now_ms); s; s = find(d, IX_ID, key, s, now_ms)) {
+    walk_t w = walk_start(d, IX_ID, hash_bytes(id, strlen(id)));
+    for (uint64_t s; (s = walk_next(d, &w, now_ms));) {
         entry_t *e = at(d, s);
-        if (!strcmp(e->id, id) && (!exact || (e->key[IX_EXACT] == *exact && e->version == version))) return e;
+        if (!strcmp(e->id, id) && (!exact || (e->exact == *exact && e->version == version))) return e;
     }
     return NULL;
 }
@@ -247,32 +292,89 @@ typedef struct {
     int near;                  /* enough shingles for a signature */
 } print_t;
 
+/* Stores x at (*v)[n], growing the scratch vector *v of *cap slots. */
+static int push(uint64_t **v, size_t *cap, size_t n, uint64_t x) {
+    if (n == *cap) {
+        size_t c = *cap ? *cap * 2 : 256;
+        uint64_t *nv = gw_realloc(*v, c * sizeof(*nv));
+        if (!nv) return GW_ENOMEM;
+        *v = nv;
+        *cap = c;
+    }
+    (*v)[n] = x;
+    return GW_OK;
+}
+
+/* ASCII bytes that are word characters (gw_cp_is_word for cp < 0x80). */
+static int ascii_word(unsigned char c) {
+    return (unsigned)(c - '0') < 10 || (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+/* Is the character at s[i] a word character? *l = its length. ASCII, most
+ * of a wire's text, is classified without decoding. */
+static int word_char(const char *s, size_t len, size_t i, size_t *l) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) {
+        *l = 1;
+        return ascii_word(c);
+    }
+    int32_t cp;
+    *l = (size_t)gw_utf8_decode(s, len, i, &cp);
+    return gw_cp_is_word(cp);
+}
+
 /* Word hashes of a folded field from folded offset `from`: words are runs
  * of letters, marks and digits, so punctuation, case and spacing do not
  * matter. */
 static int words(gw_dedup_t *d, const gw_text_t *t, size_t from, size_t *n) {
+    const char *s = t->fold;
+    size_t len = t->fold_len, i = from, l;
     *n = 0;
-    size_t i = from;
-    while (i < t->fold_len) {
-        int32_t cp;
-        int l = gw_utf8_decode(t->fold, t->fold_len, i, &cp);
-        if (!gw_cp_is_word(cp)) { i += (size_t)l; continue; }
+    while (i < len) {
+        if (!word_char(s, len, i, &l)) {
+            i += l;
+            continue;
+        }
         size_t w = i;
-        while (i < t->fold_len) {
-            l = gw_utf8_decode(t->fold, t->fold_len, i, &cp);
-            if (!gw_cp_is_word(cp)) break;
-            i += (size_t)l;
-        }
-        if (*n == d->tok_cap) {
-            size_t cap = d->tok_cap ? d->tok_cap * 2 : 512;
-            uint64_t *nt = gw_realloc(d->tok, cap * sizeof(*nt));
-            if (!nt) return GW_ENOMEM;
-            d->tok = nt;
-            d->tok_cap = cap;
-        }
-        d->tok[(*n)++] = hash_bytes(t->fold + w, i - w);
+        do i += l; while (i < len && word_char(s, len, i, &l));
+        if (push(&d->tok, &d->tok_cap, *n, hash_bytes(s + w, i - w)) != GW_OK) return GW_ENOMEM;
+        (*n)++;
     }
     return GW_OK;
+}
+
+/* One-permutation MinHash: each shingle is hashed once; the hash's top
+ * bits pick one of the MH bins and the bin keeps the least low half seen.
+ * (The first version took the minimum of MH separate hashes of every
+ * shingle: 64 hash steps per shingle, a quarter of the whole chain's cost.)
+ * Bins no shingle fell into are filled by "optimal densification"
+ * (Shrivastava, ICML 2017): an empty bin copies the value of the first
+ * filled bin in its own pseudo-random probe sequence. Two items probe the
+ * same sequence, so a shared empty bin agrees exactly when the bins it
+ * copies agree, and the share of equal bins stays an unbiased estimate of
+ * the Jaccard similarity of the shingle sets. */
+static void signature(uint64_t *tok, size_t n, uint32_t *mh) {
+    uint64_t filled = 0;
+    for (size_t i = 0; i < n; i++) tok[i] = mix(tok[i]);
+    for (size_t i = 0; i + SHINGLE <= n; i++) {
+        uint64_t s = mix(tok[i] ^ mix(tok[i + 1] ^ mix(tok[i + 2])));
+        unsigned bin = (unsigned)(s >> 58); /* MH = 64 bins */
+        uint32_t v = (uint32_t)s;
+        uint64_t bit = 1ull << bin;
+        if (!(filled & bit) || v < mh[bin]) mh[bin] = v;
+        filled |= bit;
+    }
+    if (!filled) return;
+    uint32_t orig[MH];
+    memcpy(orig, mh, sizeof(orig));
+    for (unsigned k = 0; k < MH; k++) {
+        /* mix is a bijection, so the probes reach every bin residue: the
+         * loop ends at a filled bin (after MH / filled bins probes on average). */
+        uint64_t probe = (uint64_t)k << 32;
+        unsigned from = k;
+        while (!(filled & (1ull << from))) from = (unsigned)(mix(++probe) & (MH - 1));
+        mh[k] = orig[from];
+    }
 }
 
 /* The body after its dateline ("KUALA LUMPUR (AFP) -" differs between
@@ -289,14 +391,7 @@ static int fingerprint(gw_dedup_t *d, const gw_record_t *r, print_t *p) {
     p->exact = mix(h ^ n);
     p->near = n >= SHINGLE - 1 + MIN_SHINGLES;
     for (int k = 0; k < MH; k++) p->mh[k] = UINT32_MAX;
-    if (!p->near) return GW_OK;
-    for (size_t i = 0; i + SHINGLE <= n; i++) {
-        uint64_t s = mix(d->tok[i] ^ mix(d->tok[i + 1] ^ mix(d->tok[i + 2])));
-        for (int k = 0; k < MH; k++) {
-            uint32_t v = (uint32_t)(mix(s + 0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1)) >> 32);
-            if (v < p->mh[k]) p->mh[k] = v;
-        }
-    }
+    if (p->near) signature(d->tok, n, p->mh);
     return GW_OK;
 }
 
@@ -310,27 +405,55 @@ static uint64_t band_key(const uint32_t *mh, int b) {
     return mix(((uint64_t)mh[b * ROWS] << 32 | mh[b * ROWS + 1]) ^ (uint64_t)b);
 }
 
-/* The best earlier copy of this text: an exact match, else the most
- * similar signature at or above the threshold. Withdrawal notices are not
- * in these indexes: their text is an advisory, not the story. */
-static entry_t *find_copy(gw_dedup_t *d, const print_t *p, int64_t now_ms) {
-    uint64_t s = find(d, IX_EXACT, p->exact, 0, now_ms);
-    if (s) return at(d, s);
-    if (!p->near) return NULL;
-    entry_t *best = NULL;
-    double best_sim = d->threshold - 1e-9;
-    for (int b = 0; b < BANDS; b++) {
-        uint64_t key = band_key(p->mh, b);
-        for (s = find(d, IX_BAND + b, key, 0, now_ms); s; s = find(d, IX_BAND + b, key, s, now_ms)) {
-            entry_t *e = at(d, s);
-            double sim = similarity(p->mh, e->mh);
-            if (sim > best_sim || (sim == best_sim && best && e->seq < best->seq)) {
-                best = e;
-                best_sim = sim;
-            }
+/* The entries sharing a band with signature `mh`, into d->cand (an entry
+ * once per band it shares). The band chains are walked side by side, one
+ * link of each in turn: their links are independent loads, mostly cache
+ * misses, which the processor then waits for together rather than one after
+ * another. */
+static int band_candidates(gw_dedup_t *d, const uint32_t *mh, size_t *n) {
+    walk_t band[BANDS];
+    for (int b = 0; b < BANDS; b++) band[b] = walk_start(d, IX_BAND + b, band_key(mh, b));
+    *n = 0;
+    for (int walking = 1; walking;) {
+        walking = 0;
+        for (int b = 0; b < BANDS; b++) {
+            if (!band[b].s) continue;
+            walking = 1;
+            uint64_t s = walk_step(d, &band[b]);
+            if (!s) continue;
+            if (push(&d->cand, &d->cand_cap, *n, s) != GW_OK) return GW_ENOMEM;
+            (*n)++;
         }
     }
-    return best;
+    return GW_OK;
+}
+
+/* The best earlier copy of this text: an exact match, else the most
+ * similar signature at or above the threshold (ties: the oldest). Withdrawal
+ * notices are not in these indexes: their text is an advisory, not the story.
+ * *copy is NULL when there is none. */
+static int find_copy(gw_dedup_t *d, const print_t *p, int64_t now_ms, entry_t **copy) {
+    walk_t w = walk_start(d, IX_EXACT, p->exact);
+    uint64_t s = walk_next(d, &w, now_ms);
+    *copy = s ? at(d, s) : NULL;
+    if (s || !p->near) return GW_OK;
+    size_t n;
+    if (band_candidates(d, p->mh, &n) != GW_OK) return GW_ENOMEM;
+    double best_sim = d->threshold - 1e-9;
+    uint64_t lookup = ++d->lookups;
+    for (size_t i = 0; i < n; i++) {
+        /* Signatures are cache misses too: ask for a few ahead. */
+        if (i + 4 < n) __builtin_prefetch(at(d, d->cand[i + 4]));
+        entry_t *e = at(d, d->cand[i]);
+        if (e->compared == lookup || !young(d, e, now_ms)) continue; /* met in another band, or too old */
+        e->compared = lookup;
+        double sim = similarity(p->mh, e->mh);
+        if (sim > best_sim || (sim == best_sim && *copy && e->seq < (*copy)->seq)) {
+            *copy = e;
+            best_sim = sim;
+        }
+    }
+    return GW_OK;
 }
 
 /* ------------------------------------------------------------ updating */
@@ -339,6 +462,13 @@ static int set_str(char **dst, const char *s) {
     free(*dst);
     *dst = s ? gw_strdup(s) : NULL;
     return s && !*dst ? GW_ENOMEM : GW_OK;
+}
+
+/* Makes entry `seq` the newest of its bucket in index x. */
+static void link_in(gw_dedup_t *d, int x, uint64_t seq, uint64_t key) {
+    uint64_t *h = &d->head[x][key & d->mask];
+    d->link[x][slot(d, seq)] = (link_t){.key = key, .next = *h};
+    *h = seq;
 }
 
 /* Remembers the current item as the newest entry. `cluster` NO_CLUSTER
@@ -358,10 +488,8 @@ static int insert(gw_dedup_t *d, const gw_record_t *r, const print_t *p, uint32_
     /* The story's reference is taken before the oldest entry leaves: that
      * entry may hold the story's last one. */
     if (cluster != NO_CLUSTER) d->c[cluster].refs++;
-    if (e->seq) { /* the ring is full: its slot holds the oldest entry */
-        release_entry(d, e);
-        d->oldest++;
-    }
+    if (d->seq - d->oldest + 1 >= d->cap) /* the window is full */
+        release_entry(d, at(d, d->oldest++));
     if (cluster == NO_CLUSTER) { /* a free slot exists: stories <= live entries < cap */
         cluster = d->free_cluster;
         d->free_cluster = d->c[cluster].next_free;
@@ -379,21 +507,11 @@ static int insert(gw_dedup_t *d, const gw_record_t *r, const print_t *p, uint32_
     e->is_dup = (uint8_t)r->dedup.is_duplicate;
     e->version = r->story.version;
     e->cluster = cluster;
+    e->exact = p->exact;
     memcpy(e->mh, p->mh, sizeof(e->mh));
-    e->key[IX_ID] = hash_bytes(r->id, idlen);
-    e->key[IX_EXACT] = p->exact;
-    e->linked[IX_ID] = 1;
-    e->linked[IX_EXACT] = (uint8_t)text_indexed;
-    for (int b = 0; b < BANDS; b++) {
-        e->key[IX_BAND + b] = band_key(p->mh, b);
-        e->linked[IX_BAND + b] = (uint8_t)(text_indexed && p->near);
-    }
-    for (int x = 0; x < NIDX; x++) {
-        if (!e->linked[x]) continue;
-        uint64_t *h = &d->head[x][e->key[x] & d->mask];
-        e->next[x] = *h;
-        *h = seq;
-    }
+    link_in(d, IX_ID, seq, hash_bytes(r->id, idlen));
+    if (text_indexed) link_in(d, IX_EXACT, seq, p->exact);
+    for (int b = 0; text_indexed && p->near && b < BANDS; b++) link_in(d, IX_BAND + b, seq, band_key(p->mh, b));
     d->cur_seq = seq;
     d->cur_cluster = cluster;
     return GW_OK;
@@ -482,7 +600,8 @@ int gw_dedup_run(gw_record_t *r, const gw_env_t *env) {
         r->dedup_suppress_alert = 1;
         return verdict(d, r, GW_STORY_WITHDRAWAL, NULL, NO_CLUSTER);
     }
-    entry_t *copy = find_copy(d, &p, now);
+    entry_t *copy;
+    if (find_copy(d, &p, now, &copy) != GW_OK) return GW_ENOMEM;
     if (copy) {
         uint32_t cl = copy->cluster;
         char *cid = gw_strdup(copy->id);

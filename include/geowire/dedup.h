@@ -12,7 +12,7 @@
  *  - exact duplicate: the same words in the same order in the body (folded,
  *    punctuation and the wire dateline ignored; the title when there is no
  *    body). The headline is not hashed: a re-headlined copy is the common case.
- *  - near duplicate: MinHash (64 hashes) over word 3-shingles of the body,
+ *  - near duplicate: one-permutation MinHash (64 bins, densified) over word 3-shingles of the body,
  *    estimated Jaccard similarity >= dedup.threshold against any item in the
  *    window (found through LSH: 32 bands of 2 rows). Bodies of fewer than 10
  *    words are only ever exact duplicates.
@@ -28,8 +28,9 @@
  * The same item delivered again (same id, same text, same version: a Kafka
  * redelivery) gets the same verdict as the first time, so records stay
  * byte-identical on replay. Memory is bounded by the window: window_items
- * entries of fixed size plus ids of at most GW_DEDUP_MAX_ID bytes; an item
- * with a longer id is compared with the window but not remembered.
+ * entries of fixed size (in window_items rounded up to a power of two
+ * slots) plus ids of at most GW_DEDUP_MAX_ID bytes; an item with a longer
+ * id is compared with the window but not remembered.
  */
 #ifndef GEOWIRE_DEDUP_H
 #define GEOWIRE_DEDUP_H

@@ -218,6 +218,55 @@ Test(dedup, window_age) {
     expect(dedup_of("d", "Energy talks", STORY, T0 + 2000000), "new", 0, "d", NULL);
 }
 
+/* A body of n distinct words ("p<pair>w<i>"); with every k-th word (k > 0)
+ * replaced by a word of its own, a copy that keeps a known share of the
+ * original's 3-word shingles. */
+static char *synthetic_body(int pair, int n, int k) {
+    char *s = malloc((size_t)n * 24 + 1), *o = s;
+    for (int i = 0; i < n; i++) o += sprintf(o, "%s%s%dw%d", i ? " " : "", k && i % k == 0 ? "x" : "p", pair, i);
+    return s;
+}
+
+/* Exact Jaccard similarity of the 3-shingle sets of the two bodies above:
+ * a shingle survives the copy when none of its three words was replaced. */
+static double synthetic_jaccard(int n, int k) {
+    int kept = 0;
+    for (int i = 0; i + 3 <= n; i++) kept += i % k != 0 && (i + 1) % k != 0 && (i + 2) % k != 0;
+    int shingles = n - 2;
+    return (double)kept / (2 * shingles - kept);
+}
+
+/* The near-duplicate verdict follows the Jaccard similarity of the texts at
+ * every length: short bodies, whose signatures are mostly densified (fewer
+ * shingles than signature bins), and long ones. Copies keeping three
+ * quarters of the shingles are duplicates; copies keeping a seventh (well
+ * under the 0.5 threshold) are new stories. */
+Test(dedup, near_duplicate_verdict_follows_jaccard_similarity) {
+    static const int lengths[] = {30, 45, 100, 400};
+    int pair = 0;
+    for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+        int n = lengths[l];
+        for (int rep = 0; rep < 6; rep++) {
+            struct { int k; const char *status; } cases[] = {{20, "duplicate"}, {4, "new"}};
+            for (int c = 0; c < 2; c++, pair++) {
+                double j = synthetic_jaccard(n, cases[c].k);
+                cr_assert(c == 0 ? j >= 0.7 : j <= 0.2, "the construction gives J = %.2f", j);
+                char id[32], copy_id[32];
+                snprintf(id, sizeof id, "orig-%d", pair);
+                snprintf(copy_id, sizeof copy_id, "copy-%d", pair);
+                char *orig = synthetic_body(pair, n, 0), *copy = synthetic_body(pair, n, cases[c].k);
+                expect(dedup_of(id, "Original", orig, T0 + pair * 2000), "new", 0, id, NULL);
+                json_t *d = dedup_of(copy_id, "Copy", copy, T0 + pair * 2000 + 1000);
+                cr_assert_str_eq(json_string_value(json_object_get(d, "status")), cases[c].status,
+                                 "%d words, J = %.2f: %s", n, j, json_string_value(json_object_get(d, "status")));
+                json_decref(d);
+                free(orig);
+                free(copy);
+            }
+        }
+    }
+}
+
 /* 100k distinct items through a 50-item window: the state never holds more
  * than the window, and the window still works at the end. Bodies are short
  * so the test stays fast under the sanitizers; they still have signatures. */
