@@ -472,9 +472,10 @@ static void clear_members(fval_t *fv) {
     memset(fv, 0, K__COUNT * sizeof(*fv));
 }
 
+/* The flat scanner first: what it accepts is one object of scalars, depth 1,
+ * under any max_json_depth (at least 2), so only what goes on to jansson
+ * needs the depth scan. */
 static int parse_json(gw_record_t *r, const char *p, size_t n) {
-    if (json_depth_exceeds(p, n, r->max_json_depth))
-        return gw_record_reject(r, GW_REASON_INVALID_JSON, "JSON nested deeper than %d levels", r->max_json_depth);
     fval_t fv[K__COUNT];
     memset(fv, 0, sizeof(fv));
     int fast = fast_scan(p, n, fv);
@@ -485,6 +486,8 @@ static int parse_json(gw_record_t *r, const char *p, size_t n) {
         return rc;
     }
     clear_members(fv);
+    if (json_depth_exceeds(p, n, r->max_json_depth))
+        return gw_record_reject(r, GW_REASON_INVALID_JSON, "JSON nested deeper than %d levels", r->max_json_depth);
     /* jansson allocates through geowire's allocator, so injected failures
      * (gw_alloc_fail_after) reach the parser too, and an out-of-memory parse
      * is an internal failure, not invalid JSON. jansson 2.14 reports most

@@ -20,10 +20,10 @@ void gw_record_init(gw_record_t *r) {
 }
 
 static void free_hits(gw_record_t *r) {
-    for (size_t i = 0; i < r->n_hits; i++) free(r->hits[i].spans);
+    for (size_t i = 0; i < r->cap_hits; i++) free(r->hits[i].spans);
     free(r->hits);
     r->hits = NULL;
-    r->n_hits = 0;
+    r->n_hits = r->cap_hits = 0;
 }
 
 void gw_record_reset(gw_record_t *r) {
@@ -45,7 +45,7 @@ void gw_record_reset(gw_record_t *r) {
     free(r->tmatch);
     free(r->tmatch_field);
     free(r->pairs);
-    free_hits(r);
+    r->n_hits = 0; /* hits and their spans keep their memory for the next item */
     gw_officials_clear(r->officials, r->n_officials);
     free(r->officials);
     r->officials = NULL;
@@ -84,6 +84,7 @@ void gw_record_reset(gw_record_t *r) {
 
 void gw_record_free(gw_record_t *r) {
     gw_record_reset(r);
+    free_hits(r);
     for (int f = 0; f < GW_FIELDS; f++) gw_text_free(&r->text[f]);
     gw_buf_free(&r->warnings);
     gw_buf_free(&r->alerts);
@@ -170,22 +171,30 @@ int gw_record_reject(gw_record_t *r, gw_reason_t reason, const char *fmt, ...) {
 gw_hit_t *gw_record_hit(gw_record_t *r, gw_hit_kind_t kind, uint32_t index) {
     for (size_t i = 0; i < r->n_hits; i++)
         if (r->hits[i].kind == kind && r->hits[i].index == index) return &r->hits[i];
-    gw_hit_t *nh = gw_realloc(r->hits, (r->n_hits + 1) * sizeof(*nh));
-    if (!nh) return NULL;
-    r->hits = nh;
+    if (r->n_hits == r->cap_hits) {
+        size_t cap = r->cap_hits ? r->cap_hits * 2 : 16;
+        gw_hit_t *nh = gw_realloc(r->hits, cap * sizeof(*nh));
+        if (!nh) return NULL;
+        memset(nh + r->cap_hits, 0, (cap - r->cap_hits) * sizeof(*nh));
+        r->hits = nh;
+        r->cap_hits = cap;
+    }
     gw_hit_t *h = &r->hits[r->n_hits++];
-    memset(h, 0, sizeof(*h));
-    h->kind = kind;
-    h->index = index;
-    h->how = GW_HOW_SHORT;
+    gw_span_t *spans = h->spans; /* an earlier item's, reused */
+    size_t cap_spans = h->cap_spans;
+    *h = (gw_hit_t){.kind = kind, .index = index, .how = GW_HOW_SHORT, .spans = spans, .cap_spans = cap_spans};
     return h;
 }
 
 int gw_record_span(gw_record_t *r, gw_hit_t *h, uint8_t field, uint32_t start, uint32_t end) {
     if (h->n_spans >= r->max_evidence) return GW_OK;
-    gw_span_t *ns = gw_realloc(h->spans, (h->n_spans + 1) * sizeof(*ns));
-    if (!ns) return GW_ENOMEM;
-    h->spans = ns;
+    if (h->n_spans == h->cap_spans) {
+        size_t cap = h->cap_spans ? h->cap_spans * 2 : 4;
+        gw_span_t *ns = gw_realloc(h->spans, cap * sizeof(*ns));
+        if (!ns) return GW_ENOMEM;
+        h->spans = ns;
+        h->cap_spans = cap;
+    }
     h->spans[h->n_spans++] = (gw_span_t){.field = field, .start = start, .end = end};
     return GW_OK;
 }

@@ -242,47 +242,69 @@ static int resolve_match(gw_record_t *r, const gw_env_t *env, const seen_t *s, s
     }
 }
 
+static int by_value(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Counts one sentence's pair of members (country indexes or bloc index |
+ * GW_PAIR_BLOC). At most 256 distinct pairs are kept. */
+static int count_pair(gw_record_t *r, uint32_t m1, uint32_t m2) {
+    uint32_t x = m1 < m2 ? m1 : m2, y = m1 < m2 ? m2 : m1;
+    size_t p;
+    for (p = 0; p < r->n_pairs; p++)
+        if (r->pairs[p].a == x && r->pairs[p].b == y) break;
+    if (p == r->n_pairs) {
+        if (r->n_pairs >= 256) return GW_OK;
+        gw_pair_t *np = gw_realloc(r->pairs, (r->n_pairs + 1) * sizeof(*np));
+        if (!np) return GW_ENOMEM;
+        r->pairs = np;
+        r->pairs[r->n_pairs++] = (gw_pair_t){.a = x, .b = y, .sentences = 0};
+    }
+    r->pairs[p].sentences++;
+    return GW_OK;
+}
+
 /* Countries and blocs named in one sentence interact there; each such pair
- * is counted once per sentence. */
+ * is counted once per sentence. Pairs look at the kept spans (the first
+ * max_evidence mentions), which bounds the work for hostile items. Each
+ * kept span is placed in its sentence once, as (sentence, hit) sorted, so
+ * a sentence's members come in hit order, at most 64 of them. */
 static int add_pairs(gw_record_t *r) {
-    uint32_t members[64];
-    for (int f = 0; f < GW_FIELDS; f++) {
-        for (size_t sidx = 0; sidx < r->n_sentences[f]; sidx++) {
-            size_t n = 0;
-            for (size_t i = 0; i < r->n_hits; i++) {
-                const gw_hit_t *h = &r->hits[i];
-                uint32_t id;
-                if (h->kind == GW_HIT_COUNTRY) id = h->index;
-                else if (h->kind == GW_HIT_BLOC) id = h->index | GW_PAIR_BLOC;
-                else continue;
-                /* Pairs look at the kept spans (the first max_evidence
-                 * mentions), which bounds the work for hostile items. */
-                int here = 0;
-                for (size_t k = 0; k < h->n_spans && !here; k++)
-                    here = h->spans[k].field == f && h->spans[k].start >= r->sentences[f][sidx] &&
-                           gw_record_sentence(r, f, h->spans[k].start) == sidx &&
-                           !(f == GW_FIELD_BODY && h->spans[k].start < r->dateline_end);
-                if (here && n < 64) members[n++] = id;
+    size_t total = 0;
+    for (size_t i = 0; i < r->n_hits; i++) total += r->hits[i].n_spans;
+    if (!total) return GW_OK;
+    uint64_t *at = gw_malloc(total * sizeof(*at));
+    if (!at) return GW_ENOMEM;
+    int rc = GW_OK;
+    for (int f = 0; f < GW_FIELDS && rc == GW_OK; f++) {
+        size_t n = 0;
+        for (size_t i = 0; r->n_sentences[f] && i < r->n_hits; i++) {
+            const gw_hit_t *h = &r->hits[i];
+            if (h->kind != GW_HIT_COUNTRY && h->kind != GW_HIT_BLOC) continue;
+            for (size_t k = 0; k < h->n_spans; k++) {
+                uint32_t start = h->spans[k].start;
+                if (h->spans[k].field != f || (f == GW_FIELD_BODY && start < r->dateline_end)) continue;
+                size_t sidx = gw_record_sentence(r, f, start);
+                if (start >= r->sentences[f][sidx]) at[n++] = (uint64_t)sidx << 32 | i;
             }
-            for (size_t a = 0; a < n; a++)
-                for (size_t b = a + 1; b < n; b++) {
-                    uint32_t x = members[a] < members[b] ? members[a] : members[b];
-                    uint32_t y = members[a] < members[b] ? members[b] : members[a];
-                    size_t p;
-                    for (p = 0; p < r->n_pairs; p++)
-                        if (r->pairs[p].a == x && r->pairs[p].b == y) break;
-                    if (p == r->n_pairs) {
-                        if (r->n_pairs >= 256) continue;
-                        gw_pair_t *np = gw_realloc(r->pairs, (r->n_pairs + 1) * sizeof(*np));
-                        if (!np) return GW_ENOMEM;
-                        r->pairs = np;
-                        r->pairs[r->n_pairs++] = (gw_pair_t){.a = x, .b = y, .sentences = 0};
-                    }
-                    r->pairs[p].sentences++;
-                }
+        }
+        qsort(at, n, sizeof(*at), by_value);
+        uint32_t members[64];
+        for (size_t g = 0; g < n && rc == GW_OK;) { /* one sentence */
+            size_t m = 0, e = g;
+            for (; e < n && at[e] >> 32 == at[g] >> 32; e++) {
+                if (e > g && at[e] == at[e - 1]) continue; /* another span of the same hit */
+                const gw_hit_t *h = &r->hits[(uint32_t)at[e]];
+                if (m < 64) members[m++] = h->kind == GW_HIT_COUNTRY ? h->index : h->index | GW_PAIR_BLOC;
+            }
+            for (size_t a = 0; a < m && rc == GW_OK; a++)
+                for (size_t b = a + 1; b < m && rc == GW_OK; b++) rc = count_pair(r, members[a], members[b]);
+            g = e;
         }
     }
-    return GW_OK;
+    free(at);
+    return rc;
 }
 
 /* Salience: (3 in title + 2 in lead + log2(1 + mentions)), normalised to the

@@ -19,8 +19,8 @@ static const char *const field_names[GW_FIELDS] = {"title", "body"};
 static const char *const how_names[] = {"full", "alias", "title_name", "short", "title_pattern"};
 static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75, 0.7};
 
-/* Plain appends for the hot parts (spans, codes, counts, scores): printf
- * parses its format on every call and was most of this stage's cost.
+/* Plain appends, no printf: printf parses its format on every call and was
+ * most of this stage's cost.
  * Scores go through gw_buf_fixed, which rounds exactly as printf does. */
 static void put(gw_buf_t *b, const char *s) { gw_buf_append(b, s, strlen(s)); }
 
@@ -42,7 +42,9 @@ static void date_or_null(gw_buf_t *b, int32_t day) {
     if (day == GW_DATE_NONE) { gw_buf_append(b, "null", 4); return; }
     char d[11];
     gw_date_format(day, d);
-    gw_buf_printf(b, "\"%s\"", d);
+    gw_buf_putc(b, '"');
+    put(b, d);
+    gw_buf_putc(b, '"');
 }
 
 /* ,"field":"title","start":N,"end":N} after a term or the opening brace */
@@ -157,13 +159,17 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     gw_json_str(b, id, strlen(id));
     gw_buf_append(b, ",\"name\":", 8);
     gw_json_str(b, name, strlen(name));
-    gw_buf_printf(b, ",\"type\":\"%s\",\"country\":", type);
+    put(b, ",\"type\":\"");
+    put(b, type);
+    put(b, "\",\"country\":");
     str_or_null(b, country >= 0 ? d->countries[country].code : NULL);
     gw_buf_append(b, ",\"role\":", 8);
     if (role) {
         gw_buf_append(b, "{\"title\":", 9);
         gw_json_str(b, role->title, strlen(role->title));
-        gw_buf_printf(b, ",\"code\":\"%s\",\"since\":", role->code);
+        put(b, ",\"code\":\"");
+        put(b, role->code);
+        put(b, "\",\"since\":");
         date_or_null(b, role->since);
         gw_buf_append(b, ",\"until\":", 9);
         date_or_null(b, role->until);
@@ -174,7 +180,10 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     /* CAMEO-style composite code: the country then the agent code; a body
      * of no country is rooted at IGO (UN bodies: IGO + UNO). */
     if (country < 0 && code && strcmp(code, "IGO") == 0) code = NULL;
-    gw_buf_printf(b, ",\"cameo\":\"%s%s\"", country >= 0 ? d->countries[country].code : "IGO", code ? code : "");
+    put(b, ",\"cameo\":\"");
+    put(b, country >= 0 ? d->countries[country].code : "IGO");
+    if (code) put(b, code);
+    gw_buf_putc(b, '"');
     put(b, ",\"match\":\"");
     put(b, how_names[h->how]);
     put(b, "\",\"confidence\":");
@@ -214,11 +223,11 @@ static void write_blocs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     gw_buf_append(b, ",\"blocs\":[", 10);
     for (size_t i = 0; i < n; i++) {
         const gw_bloc_t *bl = &d->blocs[hs[i]->index];
-        gw_buf_printf(b, "%s{\"code\":", i ? "," : "");
+        put(b, i ? ",{\"code\":" : "{\"code\":");
         gw_json_str(b, bl->code, strlen(bl->code));
         gw_buf_append(b, ",\"name\":", 8);
         gw_json_str(b, bl->name, strlen(bl->name));
-        gw_buf_printf(b, ",\"named\":%s,\"members_mentioned\":[", hs[i]->named ? "true" : "false");
+        put(b, hs[i]->named ? ",\"named\":true,\"members_mentioned\":[" : ",\"named\":false,\"members_mentioned\":[");
         /* countries in code order: the country table is sorted by code */
         int first = 1;
         for (size_t k = 0; k < nc; k++)
@@ -318,10 +327,18 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     str_or_null(b, r->source);
     gw_buf_append(b, ",\"url\":", 7);
     str_or_null(b, r->url);
-    gw_buf_printf(b, ",\"published_at\":\"%s\",\"date_basis\":\"%s\",\"lang\":\"%s\",\"langs\":[", r->published,
-                  r->date_from_ingest ? "ingest" : "published_at", r->lang);
-    for (size_t i = 0; i < r->n_langs; i++)
-        gw_buf_printf(b, "%s{\"lang\":\"%s\",\"paragraphs\":%d}", i ? "," : "", r->langs[i].lang, r->langs[i].paragraphs);
+    put(b, ",\"published_at\":\"");
+    put(b, r->published);
+    put(b, r->date_from_ingest ? "\",\"date_basis\":\"ingest\",\"lang\":\"" : "\",\"date_basis\":\"published_at\",\"lang\":\"");
+    put(b, r->lang);
+    put(b, "\",\"langs\":[");
+    for (size_t i = 0; i < r->n_langs; i++) {
+        put(b, i ? ",{\"lang\":\"" : "{\"lang\":\"");
+        put(b, r->langs[i].lang);
+        put(b, "\",\"paragraphs\":");
+        put_int(b, r->langs[i].paragraphs);
+        gw_buf_putc(b, '}');
+    }
     gw_buf_putc(b, ']');
     write_countries(b, r, d, hs);
     size_t n = collect(r, 1u << GW_HIT_PERSON | 1u << GW_HIT_ORG | 1u << GW_HIT_OFFICIAL, hs);
@@ -341,14 +358,17 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     str_or_null(b, r->dedup.cluster);
     gw_buf_append(b, ",\"duplicate_of\":", 16);
     str_or_null(b, r->dedup.duplicate_of);
-    gw_buf_printf(b, ",\"is_duplicate\":%s,\"status\":\"%s\"}", r->dedup.is_duplicate ? "true" : "false",
-                  gw_story_status_name((gw_story_status_t)r->dedup.status));
+    put(b, r->dedup.is_duplicate ? ",\"is_duplicate\":true,\"status\":\"" : ",\"is_duplicate\":false,\"status\":\"");
+    put(b, gw_story_status_name((gw_story_status_t)r->dedup.status));
+    put(b, "\"}");
     gw_buf_append(b, ",\"warnings\":[", 13);
     if (r->warnings.len) gw_buf_append(b, r->warnings.data, r->warnings.len);
     gw_buf_append(b, "],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":",
                   sizeof("],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":") - 1);
     gw_json_str(b, d->version, strlen(d->version));
-    gw_buf_printf(b, ",\"as_of\":\"%s\"}}}", d->as_of);
+    put(b, ",\"as_of\":\"");
+    put(b, d->as_of);
+    put(b, "\"}}}");
     free(hs);
     if (b->oom) return GW_ENOMEM;
     if (b->len > r->max_record_bytes)

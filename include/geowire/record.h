@@ -43,6 +43,7 @@ typedef struct {
     int actor;             /* countries: acts or is acted upon */
     gw_span_t *spans;      /* up to limits.max_evidence */
     size_t n_spans;
+    size_t cap_spans;      /* internal: spans allocated (kept for the next item) */
 } gw_hit_t;
 
 typedef struct {
@@ -93,6 +94,7 @@ typedef struct {
 
     /* resolve, themes */
     gw_hit_t *hits; size_t n_hits;
+    size_t cap_hits;             /* internal: hits allocated; their span arrays are reused */
     gw_pair_t *pairs; size_t n_pairs;
 
     /* story versions, from the input (parse): see dedup.h */
