@@ -322,7 +322,11 @@ int gw_alerts_run(gw_record_t *r, const gw_env_t *env) {
         gw_buf_reset(&reason);
         write_matched(&E, rule, &matched, &reason, hs);
         gw_buf_t *a = &r->alerts;
-        if (r->n_alerts++) gw_buf_putc(a, ',');
+        if (r->n_alerts) gw_buf_putc(a, ',');
+        if (gw_record_alert(r, rule->id) != GW_OK) {
+            rc = GW_ENOMEM;
+            continue;
+        }
         APPEND(a, "{\"rule\":");
         gw_json_str(a, rule->id, strlen(rule->id));
         APPEND(a, ",\"reason\":");

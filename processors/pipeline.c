@@ -7,7 +7,6 @@
 #include "geowire/dedup.h"
 #include "geowire/processor.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,25 +187,7 @@ static void summarise(const gw_record_t *r, const gw_dict_t *d, gw_result_t *res
     }
     for (size_t i = 0; i < r->n_pairs; i++)
         add_facet(res, per_kind, GW_FACET_PAIR, pair_side(d, r->pairs[i].a), pair_side(d, r->pairs[i].b));
-    /* The alerts stage keeps only the written alerts[] elements; reading
-     * the rule ids back costs a parse only for the rare item that alerted. */
-    if (r->n_alerts) {
-        gw_buf_t arr;
-        gw_buf_init(&arr);
-        gw_buf_putc(&arr, '[');
-        gw_buf_append(&arr, r->alerts.data, r->alerts.len);
-        gw_buf_putc(&arr, ']');
-        json_t *all = arr.oom ? NULL : json_loadb(arr.data, arr.len, 0, NULL);
-        gw_buf_free(&arr);
-        if (!all) return; /* alerts[] is ours: only allocation can fail */
-        size_t i;
-        json_t *e;
-        json_array_foreach(all, i, e) {
-            const char *rule = json_string_value(json_object_get(e, "rule"));
-            if (rule) add_facet(res, per_kind, GW_FACET_ALERT, rule, NULL);
-        }
-        json_decref(all);
-    }
+    for (int i = 0; i < r->n_alerts; i++) add_facet(res, per_kind, GW_FACET_ALERT, r->alert_ids[i], NULL);
 }
 
 const char *gw_pipeline_rule_id(const gw_pipeline_t *p, size_t i) {

@@ -3,8 +3,6 @@
  */
 #include "geowire/record.h"
 
-#include <jansson.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +91,9 @@ void gw_record_free(gw_record_t *r) {
     free(r->emits);
     r->emits = NULL;
     r->cap_emits = 0;
+    free(r->alert_ids);
+    r->alert_ids = NULL;
+    r->cap_alert_ids = 0;
 }
 
 int gw_record_emit(gw_record_t *r, gw_emit_kind_t kind, const char *json, size_t len) {
@@ -210,25 +211,20 @@ size_t gw_record_sentence(const gw_record_t *r, int field, uint32_t off) {
     return lo ? lo - 1 : 0;
 }
 
-/* alerts[] is kept as written JSON (the record's own form); reading it back
- * keeps one writer of that form. Only items that fired a rule pay. */
-int gw_record_each_alert_rule(const gw_record_t *r, int (*fn)(const char *id, void *ctx), void *ctx) {
-    if (!r->n_alerts || !r->alerts.len) return GW_OK;
-    gw_buf_t b;
-    gw_buf_init(&b);
-    gw_buf_putc(&b, '[');
-    gw_buf_append(&b, r->alerts.data, r->alerts.len);
-    gw_buf_putc(&b, ']');
-    json_t *a = b.oom ? NULL : json_loadb(b.data, b.len, 0, NULL);
-    gw_buf_free(&b);
-    if (!a) return GW_ENOMEM; /* the stage's own JSON: only allocation fails */
-    int rc = GW_OK;
-    size_t i;
-    json_t *e;
-    json_array_foreach(a, i, e) {
-        const char *id = json_string_value(json_object_get(e, "rule"));
-        if (id && (rc = fn(id, ctx)) != GW_OK) break;
+int gw_record_alert(gw_record_t *r, const char *rule_id) {
+    if ((size_t)r->n_alerts == r->cap_alert_ids) {
+        size_t cap = r->cap_alert_ids ? r->cap_alert_ids * 2 : 8;
+        const char **n = gw_realloc(r->alert_ids, cap * sizeof(*n));
+        if (!n) return GW_ENOMEM;
+        r->alert_ids = n;
+        r->cap_alert_ids = cap;
     }
-    json_decref(a);
+    r->alert_ids[r->n_alerts++] = rule_id;
+    return GW_OK;
+}
+
+int gw_record_each_alert_rule(const gw_record_t *r, int (*fn)(const char *id, void *ctx), void *ctx) {
+    int rc = GW_OK;
+    for (int i = 0; i < r->n_alerts && rc == GW_OK; i++) rc = fn(r->alert_ids[i], ctx);
     return rc;
 }

@@ -116,9 +116,11 @@ typedef struct {
      * whether this item fired any rule. dedup_suppress_alert, set by the
      * dedup stage before alerts runs, means "this item duplicates a story
      * already alerted": alerts[] is still filled, but no alerts-topic
-     * record is emitted. */
+     * record is emitted. alert_ids[i] is the rule id of the i-th element
+     * (borrowed from the loaded rules: valid for the item's run). */
     gw_buf_t alerts;
     int n_alerts;
+    const char **alert_ids; size_t cap_alert_ids;
     int dedup_suppress_alert;
 
     /* warnings, as JSON objects already written: {"code":..,"detail":..} */
@@ -155,9 +157,12 @@ int gw_record_span(gw_record_t *r, gw_hit_t *h, uint8_t field, uint32_t start, u
 /* Index of the sentence containing offset `off` of `field`. */
 size_t gw_record_sentence(const gw_record_t *r, int field, uint32_t off);
 
+/* Notes that the rule `rule_id` (the loaded rules' string) fired: the
+ * alerts stage calls it once per alerts[] element. GW_OK or GW_ENOMEM. */
+int gw_record_alert(gw_record_t *r, const char *rule_id);
 /* Calls fn(id, ctx) for the rule id of each alerts[] element the alerts
  * stage wrote, in order (later stages count and remember them). Returns
- * GW_OK, GW_ENOMEM, or the first non-zero value fn returns. */
+ * GW_OK or the first non-zero value fn returns. */
 int gw_record_each_alert_rule(const gw_record_t *r, int (*fn)(const char *id, void *ctx), void *ctx);
 
 /* Appends s as a JSON string literal (quotes included) to b. */
