@@ -45,7 +45,6 @@ typedef struct {
     uint64_t seq;              /* 1-based arrival number; 0 = empty */
     int64_t at_ms;             /* ingest time */
     uint64_t exact;            /* the text hash, held by the index or not */
-    uint64_t compared;         /* the last lookup that compared its signature */
     uint32_t mh[MH];
     char *id;                  /* the item id (<= GW_DEDUP_MAX_ID bytes) */
     char *dup_of;              /* the verdict given, repeated on redelivery */
@@ -71,6 +70,8 @@ struct gw_dedup {
     size_t mask;               /* slots and buckets: mask + 1, a power of two >= cap */
     entry_t *e;                /* ring: seq s lives at e[(s - 1) & mask] */
     link_t *link[NIDX];        /* per index, per slot like e */
+    uint8_t (*fp)[MH];         /* per slot: the low byte of each signature value */
+    uint64_t *compared;        /* per slot: the last lookup that looked at it */
     uint64_t seq, oldest;      /* live entries: oldest..seq */
     uint64_t *head[NIDX];      /* bucket -> newest seq */
     uint64_t lookups;          /* near-duplicate lookups so far */
@@ -166,7 +167,9 @@ gw_dedup_t *gw_dedup_new(const gw_config_t *cfg, char *err, size_t errlen) {
     d->mask = nb - 1;
     d->e = gw_calloc(nb, sizeof(*d->e));
     d->c = gw_calloc(d->cap, sizeof(*d->c));
-    int ok = d->e && d->c;
+    d->fp = gw_calloc(nb, sizeof(*d->fp));
+    d->compared = gw_calloc(nb, sizeof(*d->compared));
+    int ok = d->e && d->c && d->fp && d->compared;
     for (int x = 0; ok && x < NIDX; x++)
         ok = (d->head[x] = gw_calloc(nb, sizeof(uint64_t))) && (d->link[x] = gw_calloc(nb, sizeof(link_t)));
     if (!ok) {
@@ -210,6 +213,8 @@ void gw_dedup_free(gw_dedup_t *d) {
     for (size_t i = 0; d->e && d->c && i <= d->mask; i++) release_entry(d, &d->e[i]);
     free(d->e);
     free(d->c);
+    free(d->fp);
+    free(d->compared);
     for (int x = 0; x < NIDX; x++) {
         free(d->head[x]);
         free(d->link[x]);
@@ -401,6 +406,15 @@ static double similarity(const uint32_t *a, const uint32_t *b) {
     return (double)same / MH;
 }
 
+/* Equal values have equal low bytes, so the share of equal bytes is at
+ * least the similarity: a bound read from one cache line, where the
+ * signature takes four. */
+static double similarity_bound(const uint8_t *a, const uint8_t *b) {
+    int same = 0;
+    for (int k = 0; k < MH; k++) same += a[k] == b[k];
+    return (double)same / MH;
+}
+
 static uint64_t band_key(const uint32_t *mh, int b) {
     return mix(((uint64_t)mh[b * ROWS] << 32 | mh[b * ROWS + 1]) ^ (uint64_t)b);
 }
@@ -441,12 +455,19 @@ static int find_copy(gw_dedup_t *d, const print_t *p, int64_t now_ms, entry_t **
     if (band_candidates(d, p->mh, &n) != GW_OK) return GW_ENOMEM;
     double best_sim = d->threshold - 1e-9;
     uint64_t lookup = ++d->lookups;
+    uint8_t fp[MH];
+    for (int k = 0; k < MH; k++) fp[k] = (uint8_t)p->mh[k];
     for (size_t i = 0; i < n; i++) {
-        /* Signatures are cache misses too: ask for a few ahead. */
-        if (i + 4 < n) __builtin_prefetch(at(d, d->cand[i + 4]));
-        entry_t *e = at(d, d->cand[i]);
-        if (e->compared == lookup || !young(d, e, now_ms)) continue; /* met in another band, or too old */
-        e->compared = lookup;
+        /* The bounds are cache misses too: ask for a few ahead. */
+        if (i + 4 < n) __builtin_prefetch(d->fp[slot(d, d->cand[i + 4])]);
+        size_t sl = slot(d, d->cand[i]);
+        if (d->compared[sl] == lookup) continue; /* met in another band */
+        d->compared[sl] = lookup;
+        /* Most candidates share a band or two and no more: their bound
+         * already falls short of the best so far (or of the threshold). */
+        if (similarity_bound(fp, d->fp[sl]) < best_sim) continue;
+        entry_t *e = &d->e[sl];
+        if (!young(d, e, now_ms)) continue;
         double sim = similarity(p->mh, e->mh);
         if (sim > best_sim || (sim == best_sim && *copy && e->seq < (*copy)->seq)) {
             *copy = e;
@@ -509,6 +530,7 @@ static int insert(gw_dedup_t *d, const gw_record_t *r, const print_t *p, uint32_
     e->cluster = cluster;
     e->exact = p->exact;
     memcpy(e->mh, p->mh, sizeof(e->mh));
+    for (int k = 0; k < MH; k++) d->fp[slot(d, seq)][k] = (uint8_t)p->mh[k];
     link_in(d, IX_ID, seq, hash_bytes(r->id, idlen));
     if (text_indexed) link_in(d, IX_EXACT, seq, p->exact);
     for (int b = 0; text_indexed && p->near && b < BANDS; b++) link_in(d, IX_BAND + b, seq, band_key(p->mh, b));
