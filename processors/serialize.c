@@ -47,24 +47,58 @@ static void date_or_null(gw_buf_t *b, int32_t day) {
     gw_buf_putc(b, '"');
 }
 
-/* ,"field":"title","start":N,"end":N} after a term or the opening brace */
+/* Spans are most of a record's pieces, so they are written in place, into
+ * room reserved once, rather than through an append call each. */
+#define SPAN_MAX 64 /* {"field":"title","start":4294967295,"end":4294967295}, */
+
+static char *put_at(char *o, const char *s, size_t n) {
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static char *uint_at(char *o, uint32_t v) {
+    char t[10];
+    size_t n = 0;
+    do t[n++] = (char)('0' + v % 10); while (v /= 10);
+    while (n) *o++ = t[--n];
+    return o;
+}
+
+/* "field":"title","start":N,"end":N} after a term or the opening brace,
+ * at o (SPAN_MAX bytes of room); returns the end. */
+static char *span_tail_at(char *o, const gw_span_t *s) {
+    const char *f = field_names[s->field];
+    o = put_at(o, "\"field\":\"", 9);
+    o = put_at(o, f, strlen(f));
+    o = put_at(o, "\",\"start\":", 10);
+    o = uint_at(o, s->start);
+    o = put_at(o, ",\"end\":", 7);
+    o = uint_at(o, s->end);
+    *o++ = '}';
+    return o;
+}
+
+/* Ends an in-place write at o. */
+static void written(gw_buf_t *b, char *o) {
+    b->len = (size_t)(o - b->data);
+    *o = '\0';
+}
+
 static void span_tail(gw_buf_t *b, const gw_span_t *s) {
-    put(b, "\"field\":\"");
-    put(b, field_names[s->field]);
-    put(b, "\",\"start\":");
-    put_int(b, s->start);
-    put(b, ",\"end\":");
-    put_int(b, s->end);
-    gw_buf_putc(b, '}');
+    if (gw_buf_reserve(b, SPAN_MAX) == GW_OK) written(b, span_tail_at(b->data + b->len, s));
 }
 
 static void spans(gw_buf_t *b, const gw_hit_t *h) {
-    gw_buf_append(b, "[", 1);
+    if (gw_buf_reserve(b, 2 + h->n_spans * SPAN_MAX) != GW_OK) return;
+    char *o = b->data + b->len;
+    *o++ = '[';
     for (size_t k = 0; k < h->n_spans; k++) {
-        put(b, k ? ",{" : "{");
-        span_tail(b, &h->spans[k]);
+        if (k) *o++ = ',';
+        *o++ = '{';
+        o = span_tail_at(o, &h->spans[k]);
     }
-    gw_buf_append(b, "]", 1);
+    *o++ = ']';
+    written(b, o);
 }
 
 static const gw_dict_t *sort_dict; /* qsort has no context argument; set per call under the record's thread */
