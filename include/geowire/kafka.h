@@ -53,9 +53,10 @@ void gw_embedded_stop(gw_embedded_t *e);
 int gw_kafka_nodelay_listeners(const char *bootstraps);
 
 /* Waits (at most timeout_ms) until the cluster's metadata lists every topic
- * in `topics`. GW_OK; GW_ERR with the missing ones named in err when the
- * metadata answered; GW_EIO when no metadata came within timeout_ms (the
- * client error in err). Never creates topics. */
+ * in `topics` with partitions. GW_OK; GW_ERR with the missing ones named in
+ * err when they stay missing for 2 s of answers (a topic created a moment
+ * ago is listed a little later); GW_EIO when no metadata came within
+ * timeout_ms (the client error in err). Never creates topics. */
 int gw_kafka_check_topics(rd_kafka_t *rk, const char *const *topics, size_t n,
                           int timeout_ms, char *err, size_t errlen);
 

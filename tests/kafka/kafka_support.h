@@ -24,7 +24,8 @@ const char *gwk_release_bin(void);
 void gwk_prefix(char *buf, size_t n, const char *tag);
 
 /* Creates the topics `names` with `partitions[i]` partitions each
- * (replication 1) and waits until the metadata lists them. 0 on success. */
+ * (replication 1), then runs gw_kafka_check_topics on them at once, as a
+ * geowire started right after would. 0 on success. */
 int gwk_create(const char *brokers, const char *const *names, const int *partitions, size_t n);
 
 /* Creates <prefix>.raw with `in_partitions` and .enriched, .alerts, .dlq,
