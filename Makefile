@@ -22,7 +22,7 @@ INTEG_BIN := $(patsubst tests/integration/%.c,build/san/tests/%,$(INTEG_SRC))
 
 .PHONY: all deps run test unit integration eval bench clean help check-config seed-check \
         install uninstall check-install fuzz fuzz-smoke fuzz-build valgrind soak soak-smoke test-browser \
-        test-kafka
+        test-kafka check-compose
 all: build/geowire
 
 help:
@@ -35,6 +35,7 @@ help:
 	@echo "make test-browser  the status page in headless chromium (screenshot: build/status-page.png)"
 	@echo "make bench      tagger and end-to-end throughput, peak RSS, latency (README Performance)"
 	@echo "make test-kafka the real-broker suite: Apache Kafka from Maven Central, started and stopped"
+	@echo "make check-compose  docker compose config on docker-compose.yml (builds the compose plugin once)"
 
 deps:
 	@scripts/deps.sh
@@ -136,6 +137,12 @@ build/san/tests/kafka/%: tests/kafka/%.c tests/kafka/kafka_support.c tests/kafka
 
 test-kafka: deps build/geowire build/san/geowire $(KAFKA_BIN)
 	@tests/kafka/run.sh $(KAFKA_BIN)
+
+# docker-compose.yml through `docker compose config`; the compose plugin is
+# built from its Go module into ~/.cache/geowire when missing (not in CI:
+# README "Run with Kafka").
+check-compose:
+	@scripts/check-compose.sh
 
 clean:
 	rm -rf build
