@@ -13,7 +13,9 @@
 # One KRaft node is broker and controller at once, on loopback ports picked
 # free at start: PLAINTEXT, SASL_PLAINTEXT with mechanism PLAIN (one user,
 # a random password per start), SSL with mutual TLS (client certificate
-# required), SASL_SSL with PLAIN (server certificate only), CONTROLLER.
+# required), SASL_SSL with PLAIN (server certificate only), MISNAMED (SSL
+# whose certificate names another host, for the host name check),
+# CONTROLLER.
 # The TLS material is a throwaway PKI made with openssl at each start in
 # $GW_KAFKA_STATE/tls (see make_pki). Not SCRAM: librdkafka before
 # 2.6.1 (Debian 12 ships 2.0.2) builds a SCRAM proof that Kafka 4.x brokers
@@ -26,6 +28,8 @@
 #   GW_KAFKA_SASL_USER, GW_KAFKA_SASL_PASSWORD   SASL/PLAIN credentials
 #   GW_KAFKA_SSL_BROKERS    SSL bootstrap (mutual TLS)
 #   GW_KAFKA_SASL_SSL_BROKERS   SASL_SSL bootstrap (PLAIN, same credentials)
+#   GW_KAFKA_SSL_MISNAMED_BROKERS   SSL (mutual TLS) with a certificate that
+#                           the same CA signed for elsewhere.invalid only
 #   GW_KAFKA_SSL_CA         the CA that signed the broker and client certificates (PEM)
 #   GW_KAFKA_SSL_OTHER_CA   an unrelated CA (PEM), for tests that must fail
 #   GW_KAFKA_SSL_CERT, GW_KAFKA_SSL_KEY   client certificate and its key (PEM,
@@ -112,7 +116,8 @@ classpath() {
 # unrelated CA (what a misconfigured client trusts), a broker certificate
 # for localhost and 127.0.0.1 (subjectAltName, so clients that verify the
 # host name accept it) in a PKCS#12 keystore, and a client certificate
-# whose key is encrypted with $1 (the SSL listener requires it). Valid
+# whose key is encrypted with $1 (the SSL listener requires it), and a
+# certificate from the same CA for another host (elsewhere.invalid). Valid
 # for two days: nothing outlives a test run.
 make_pki() {
     local kpass="$1" storepass="$2" d="$STATE/tls"
@@ -129,13 +134,20 @@ make_pki() {
                                                        "extendedKeyUsage=serverAuth")
         openssl pkcs12 -export -in "$d/broker.pem" -inkey "$d/broker.key" -certfile "$d/ca.pem" \
             -name broker -passout "pass:$storepass" -out "$d/broker.p12"
+        openssl req -newkey rsa:2048 -nodes -keyout "$d/misnamed.key" -out "$d/misnamed.csr" \
+            -subj "/CN=elsewhere.invalid"
+        openssl x509 -req -in "$d/misnamed.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+            -out "$d/misnamed.pem" -extfile <(printf '%s\n' "subjectAltName=DNS:elsewhere.invalid" \
+                                                         "extendedKeyUsage=serverAuth")
+        openssl pkcs12 -export -in "$d/misnamed.pem" -inkey "$d/misnamed.key" -certfile "$d/ca.pem" \
+            -name broker -passout "pass:$storepass" -out "$d/misnamed.p12"
         openssl req -newkey rsa:2048 -nodes -keyout "$d/client.plain.key" -out "$d/client.csr" \
             -subj "/CN=geowire-client"
         openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
             -out "$d/client.pem" -extfile <(printf '%s\n' "extendedKeyUsage=clientAuth")
         openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$d/client.plain.key" -passout "pass:$kpass" -out "$d/client.key"
     } > "$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "generating the test PKI failed"; }
-    rm -f "$d/client.plain.key" "$d/broker.key" "$d"/*.csr
+    rm -f "$d/client.plain.key" "$d/broker.key" "$d/misnamed.key" "$d"/*.csr
 }
 
 free_port() {
@@ -153,13 +165,13 @@ start() {
     rm -rf "$STATE"
     mkdir -p "$STATE/data"
     local cp; cp="$(classpath)"
-    # Five distinct free ports: PLAINTEXT, SASL, SSL, SASL_SSL, CONTROLLER.
+    # Six distinct free ports: PLAINTEXT, SASL, SSL, SASL_SSL, MISNAMED, CONTROLLER.
     local ports=()
-    while [ ${#ports[@]} -lt 5 ]; do
+    while [ ${#ports[@]} -lt 6 ]; do
         local p; p="$(free_port)"
         [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
     done
-    local pp="${ports[0]}" ps="${ports[1]}" pt="${ports[2]}" pst="${ports[3]}" pc="${ports[4]}"
+    local pp="${ports[0]}" ps="${ports[1]}" pt="${ports[2]}" pst="${ports[3]}" pm="${ports[4]}" pc="${ports[5]}"
     local user=geowire-test
     local pass kpass storepass
     pass="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
@@ -172,11 +184,11 @@ start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$pc
-listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,SSL://127.0.0.1:$pt,SASL_SSL://127.0.0.1:$pst,CONTROLLER://127.0.0.1:$pc
-advertised.listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,SSL://127.0.0.1:$pt,SASL_SSL://127.0.0.1:$pst
+listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,SSL://127.0.0.1:$pt,SASL_SSL://127.0.0.1:$pst,MISNAMED://127.0.0.1:$pm,CONTROLLER://127.0.0.1:$pc
+advertised.listeners=PLAINTEXT://127.0.0.1:$pp,SASL_PLAINTEXT://127.0.0.1:$ps,SSL://127.0.0.1:$pt,SASL_SSL://127.0.0.1:$pst,MISNAMED://127.0.0.1:$pm
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,MISNAMED:SSL,CONTROLLER:PLAINTEXT
 sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user="$pass";
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$user="$pass";
@@ -188,6 +200,8 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$tls/ca.pem
 listener.name.ssl.ssl.client.auth=required
 listener.name.sasl_ssl.ssl.client.auth=none
+listener.name.misnamed.ssl.keystore.location=$tls/misnamed.p12
+listener.name.misnamed.ssl.client.auth=required
 log.dirs=$STATE/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -245,6 +259,7 @@ GW_KAFKA_SASL_USER=$user
 GW_KAFKA_SASL_PASSWORD=$pass
 GW_KAFKA_SSL_BROKERS=127.0.0.1:$pt
 GW_KAFKA_SASL_SSL_BROKERS=127.0.0.1:$pst
+GW_KAFKA_SSL_MISNAMED_BROKERS=127.0.0.1:$pm
 GW_KAFKA_SSL_CA=$tls/ca.pem
 GW_KAFKA_SSL_OTHER_CA=$tls/other-ca.pem
 GW_KAFKA_SSL_CERT=$tls/client.pem
@@ -254,7 +269,7 @@ GW_KAFKA_CLASSPATH=$cp
 GW_KAFKA_DATA=$STATE/data
 GW_KAFKA_VERSION=$KAFKA_VERSION
 EOF
-    echo "broker.sh: Apache Kafka $KAFKA_VERSION up (pid $(cat "$STATE/pid"), PLAINTEXT 127.0.0.1:$pp, SASL 127.0.0.1:$ps, SSL 127.0.0.1:$pt, SASL_SSL 127.0.0.1:$pst)" >&2
+    echo "broker.sh: Apache Kafka $KAFKA_VERSION up (pid $(cat "$STATE/pid"), PLAINTEXT 127.0.0.1:$pp, SASL 127.0.0.1:$ps, SSL 127.0.0.1:$pt, SASL_SSL 127.0.0.1:$pst, MISNAMED 127.0.0.1:$pm)" >&2
 }
 
 stop() {

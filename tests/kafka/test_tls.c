@@ -22,6 +22,7 @@ typedef struct {
     const char *protocol;  /* "ssl" or "sasl_ssl" */
     const char *ca;        /* ssl.ca.location; NULL: left out (the system store) */
     int client_cert;       /* ssl.certificate.location, ssl.key.location, ssl.key.password */
+    const char *endpoint;  /* ssl.endpoint.identification.algorithm; NULL: left out (https) */
 } tls_t;
 
 /* Fills kv (room for 16 pointers) with the passthrough pairs of `t`. The
@@ -43,6 +44,10 @@ static void tls_pairs(const char **kv, const tls_t *t)
         kv[n++] = gwk_env("GW_KAFKA_SSL_KEY");
         kv[n++] = "ssl.key.password";
         kv[n++] = "${GWK_SSL_KEY_PASSWORD}";
+    }
+    if (t->endpoint) {
+        kv[n++] = "ssl.endpoint.identification.algorithm";
+        kv[n++] = t->endpoint;
     }
     if (!strcmp(t->protocol, "sasl_ssl")) {
         kv[n++] = "sasl.mechanisms";
@@ -136,7 +141,7 @@ Test(tls, mutual_tls_through_the_passthrough_and_no_secret_at_debug, .timeout = 
     gwk_prefix(pre, sizeof pre, "mtls");
     char **items = setup(pre, "mtls", N, PARTS);
     const char *kv[16];
-    tls_t t = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1};
+    tls_t t = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1, NULL};
     tls_pairs(kv, &t);
     gwk_cfg_t c = {.producer = kv, .consumer = kv};
     char *cfg = gwk_config("mtls", &c);
@@ -163,7 +168,7 @@ Test(tls, sasl_ssl_with_the_ca_only_and_no_secret_at_debug, .timeout = 300)
     gwk_prefix(pre, sizeof pre, "sasls");
     char **items = setup(pre, "sasls", N, PARTS);
     const char *kv[16];
-    tls_t t = {"sasl_ssl", gwk_env("GW_KAFKA_SSL_CA"), 0};
+    tls_t t = {"sasl_ssl", gwk_env("GW_KAFKA_SSL_CA"), 0, NULL};
     tls_pairs(kv, &t);
     gwk_cfg_t c = {.producer = kv, .consumer = kv};
     char *cfg = gwk_config("sasl-ssl", &c);
@@ -193,7 +198,7 @@ Test(tls, throughput_over_mutual_tls_beside_plaintext, .timeout = 600)
     char **b = setup(tls, "tht", N, PARTS);
     char *cfg_plain = gwk_config("thp", NULL);
     const char *kv[16];
-    tls_t t = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1};
+    tls_t t = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1, NULL};
     tls_pairs(kv, &t);
     gwk_cfg_t c = {.producer = kv, .consumer = kv};
     char *cfg_tls = gwk_config("tht", &c);
@@ -212,16 +217,16 @@ Test(tls, throughput_over_mutual_tls_beside_plaintext, .timeout = 600)
     free(cfg_tls);
 }
 
-/* Runs geowire with TLS setup `t` and key password `kpw` (HTTP on a free
- * port) and expects it to stop by itself with a non-zero exit code, within
+/* Runs geowire on `brokers` and the topics <pre>.* with TLS setup `t` and
+ * key password `kpw` (HTTP on a free port) and expects it to stop by itself with a non-zero exit code, within
  * a bound, without producing anything, without a secret in its log, and
  * with each of `causes` (NULL-terminated) in its log. While it runs,
  * /readyz must not say ready. Returns the exit code. */
-static int must_fail(const char *name, const tls_t *t, const char *kpw, const char *const *causes)
+static int must_fail(const char *name, const char *brokers, const char *pre, const tls_t *t,
+                     const char *kpw, const char *const *causes)
 {
     const char *b = gwk_env("GW_KAFKA_BROKERS");
-    char pre[64], enriched[128];
-    gwk_prefix(pre, sizeof pre, "tlsbad");
+    char enriched[128];
     snprintf(enriched, sizeof enriched, "%s.enriched", pre);
     const char *kv[16];
     tls_pairs(kv, t);
@@ -230,7 +235,7 @@ static int must_fail(const char *name, const tls_t *t, const char *kpw, const ch
     gwt_proc_t d;
     char group[96];
     snprintf(group, sizeof group, "%s-%s", pre, name);
-    cr_assert_eq(gwk_spawn(&d, gwt_bin(), cfg, gwk_env("GW_KAFKA_SSL_BROKERS"), pre, group, tls_env(kpw)), 0);
+    cr_assert_eq(gwk_spawn(&d, gwt_bin(), cfg, brokers, pre, group, tls_env(kpw)), 0);
     /* Readiness: polled until the daemon exits; anything but 503 fails. */
     char addr[128];
     int probes = 0;
@@ -272,26 +277,56 @@ Test(tls, every_broken_tls_setup_stops_the_daemon_with_its_cause, .timeout = 400
     gwk_prefix(pre, sizeof pre, "tlsbad");
     char **items = setup(pre, "tlsbad", N, 1);
     const char *ca = gwk_env("GW_KAFKA_SSL_CA");
+    const char *sb = gwk_env("GW_KAFKA_SSL_BROKERS");
     /* The broker's certificate is checked against the CA given, not taken
      * on trust: an unrelated CA, or none (the system store), fails the
      * handshake, and the line that stops the daemon says so. */
     static const char *const unverified[] = {
         "cannot read cluster metadata", "last broker error: ssl://", "certificate verify failed", NULL};
-    tls_t other = {"ssl", gwk_env("GW_KAFKA_SSL_OTHER_CA"), 1};
-    must_fail("tls-other-ca", &other, kpw, unverified);
-    tls_t none = {"ssl", NULL, 1};
-    must_fail("tls-no-ca", &none, kpw, unverified);
+    tls_t other = {"ssl", gwk_env("GW_KAFKA_SSL_OTHER_CA"), 1, NULL};
+    must_fail("tls-other-ca", sb, pre, &other, kpw, unverified);
+    tls_t none = {"ssl", NULL, 1, NULL};
+    must_fail("tls-no-ca", sb, pre, &none, kpw, unverified);
     /* The listener requires a client certificate: without one the broker
      * ends the handshake with an alert. */
     static const char *const refused[] = {"last broker error: ssl://", "bad certificate", NULL};
-    tls_t anonymous = {"ssl", ca, 0};
-    must_fail("tls-no-client-cert", &anonymous, kpw, refused);
+    tls_t anonymous = {"ssl", ca, 0, NULL};
+    must_fail("tls-no-client-cert", sb, pre, &anonymous, kpw, refused);
     /* A wrong key password is a configuration error found before any
      * connection: exit 2 at once, naming the property. */
     static const char *const bad_key[] = {"ssl.key.location failed", NULL};
     char wrong[256];
     snprintf(wrong, sizeof wrong, "not-%s", kpw);
-    tls_t mtls = {"ssl", ca, 1};
-    cr_assert_eq(must_fail("tls-wrong-key-password", &mtls, wrong, bad_key), 2);
+    tls_t mtls = {"ssl", ca, 1, NULL};
+    cr_assert_eq(must_fail("tls-wrong-key-password", sb, pre, &mtls, wrong, bad_key), 2);
     gwk_items_free(items, N);
+}
+
+/* Host names are checked by default: librdkafka 2.0 made
+ * ssl.endpoint.identification.algorithm=https its default. A listener whose
+ * certificate the same CA signed for elsewhere.invalid only is refused with
+ * the default, and the very same setup with `none` runs: so it is the host
+ * name check that refused, not the chain. */
+Test(tls, a_broker_certificate_for_another_host_is_refused_by_default, .timeout = 300)
+{
+    enum { N = 200, PARTS = 1 };
+    const char *kpw = gwk_env("GW_KAFKA_SSL_KEY_PASSWORD");
+    const char *mb = gwk_env("GW_KAFKA_SSL_MISNAMED_BROKERS");
+    static const char *const unverified[] = {"last broker error: ssl://", "certificate verify failed", NULL};
+    tls_t verified = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1, NULL};
+    char pre[64];
+    gwk_prefix(pre, sizeof pre, "misn");
+    char **items = setup(pre, "misn", N, PARTS);
+    must_fail("tls-misnamed", mb, pre, &verified, kpw, unverified);
+    tls_t unchecked = verified;
+    unchecked.endpoint = "none";
+    const char *kv[16];
+    tls_pairs(kv, &unchecked);
+    gwk_cfg_t c = {.producer = kv, .consumer = kv};
+    char *cfg = gwk_config("tls-misnamed-none", &c);
+    char *log = NULL;
+    run_all(gwt_bin(), cfg, mb, pre, "misn", N, PARTS, tls_env(kpw), NULL, 1, &log);
+    free(log);
+    gwk_items_free(items, N);
+    free(cfg);
 }
