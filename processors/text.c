@@ -453,13 +453,29 @@ static size_t fold_fast(gw_text_t *t, const char *orig, size_t len, size_t i, in
         if (e > i) *rc = fold_ascii(t, orig, i, e);
         return e;
     }
+    /* A run of non-ASCII code points: each one decoded once, as the
+     * follower that decides whether the one before is a segment alone, then
+     * folded from its table entry. */
     int32_t cp;
     size_t e = i + (size_t)gw_utf8_decode_wide(orig, len, i, &cp);
-    if (cp < 0 || cp >= 0x10000 || (e < len && nonstarter_at(orig, len, e, 1))) return i;
-    int32_t v = cp_block(cp)->lone[cp & 0xFF];
-    if (v == LONE_LIB) return i;
-    if (v != LONE_DROP) *rc = emit(t, v, (uint32_t)i);
-    return e;
+    for (;;) {
+        if (cp < 0 || cp >= 0x10000) return i;
+        int32_t next = -1;
+        size_t ne = e;
+        if (e < len && (unsigned char)orig[e] >= 0x80) {
+            ne = e + (size_t)gw_utf8_decode_wide(orig, len, e, &next);
+            if (next >= 0 && (next >= 0x10000 ? is_nonstarter(next)
+                                               : cp_block(next)->flags[next & 0xFF] & CPF_NONSTARTER))
+                return i;
+        }
+        int32_t v = cp_block(cp)->lone[cp & 0xFF];
+        if (v == LONE_LIB) return i;
+        if (v != LONE_DROP && (*rc = emit(t, v, (uint32_t)i))) return i;
+        i = e;
+        if (ne == e) return i; /* ASCII or the end follows */
+        cp = next;
+        e = ne;
+    }
 }
 
 /* The offsets where a match may begin (match.h's boundaries): a code point
