@@ -180,9 +180,13 @@ static long rss_kb(pid_t pid)
     return kb;
 }
 
-/* RSS samples of one daemon lifetime. Growth = median of the last fifth
- * minus median of the middle fifth: the first half is warm-up (buffers,
- * librdkafka queues reaching their working size). */
+/* RSS samples of one daemon lifetime, one a second. Growth = median of the
+ * last fifth minus median of the middle fifth: the first half is warm-up
+ * (buffers, librdkafka queues reaching their working size). A lifetime
+ * under 30 s is not judged: its fifths are a few samples, which measure the
+ * backlog of the fault in progress rather than a trend (the smoke's last
+ * lifetime, 20 s ending in a broker outage, read 4-8 MB where its full
+ * lifetimes read under 2 MB). */
 typedef struct { long *kb; size_t n, cap; } series_t;
 
 static int cmp_long(const void *a, const void *b)
@@ -204,7 +208,7 @@ static long median(const long *v, size_t n)
 
 static long growth_kb(const series_t *s)
 {
-    if (s->n < 10) return 0;
+    if (s->n < 30) return 0;
     size_t f = s->n / 5;
     return median(s->kb + s->n - f, f) - median(s->kb + 2 * f, f);
 }
