@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,9 +47,14 @@ int gwt_spawn(gwt_proc_t *p, char *const argv[], char *const env[])
     static int seq;
     snprintf(p->errlog, sizeof p->errlog, "/tmp/gwt-%d-%d.log", (int)getpid(), ++seq);
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        /* A test killed at its timeout must not leave its daemon running
+         * (each holds hundreds of MB under ASan and keeps its group busy). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127); /* it died before prctl */
         dup2(fds[1], 1);
         int e = open(p->errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (e >= 0) dup2(e, 2);
