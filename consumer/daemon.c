@@ -832,9 +832,10 @@ static int feed_file(daemon_t *dm, const char *path)
  * partition was lost (fixed in 2.1.0), and a broker that is gone makes the
  * flush and commit wait. The whole shutdown is bounded by
  * kafka.shutdown_timeout_ms; when it passes the process leaves with
- * _exit(). Decision: the exit code is 0 only if the final synchronous
- * commit succeeded with nothing in flight (all work is durable, only the
- * LeaveGroup is missing and the broker expires the member after
+ * _exit(). Decision: the exit code is 0 only if nothing was in flight and
+ * the final synchronous commit succeeded, or failed while the group's
+ * committed offsets already covered every record (all work is durable,
+ * only the LeaveGroup is missing and the broker expires the member after
  * session.timeout.ms); otherwise 1, so a supervisor sees that records will
  * be consumed again. Either way a warning or error is logged. */
 typedef struct {
@@ -868,6 +869,26 @@ static void *watchdog_main(void *arg)
            "uncommitted records will be consumed again", (const char *)NULL);
     _exit(1);
     return NULL;
+}
+
+/* After a failed final commit. Auto-commit may already have covered every
+ * offset this member owes: then a commit refused because the group was lost
+ * (the session expired during a slow shutdown) or is rebalancing leaves
+ * nothing to consume again, and exiting 1 would report a loss that is not
+ * there. Asks the broker for the group's committed offsets on the current
+ * assignment and returns 1 when each covers the tracker's committable
+ * offset; 0 otherwise, and when the broker does not answer. */
+static int offsets_already_committed(daemon_t *dm, int timeout_ms)
+{
+    rd_kafka_topic_partition_list_t *l = NULL;
+    if (rd_kafka_assignment(dm->consumer, &l) || !l) return 0;
+    int ok = rd_kafka_committed(dm->consumer, l, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int i = 0; ok && i < l->cnt; i++) {
+        int64_t owed = gw_delivery_committable(dm->track, l->elems[i].topic, l->elems[i].partition);
+        ok = owed < 0 || (!l->elems[i].err && l->elems[i].offset >= owed);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return ok;
 }
 
 /* ------------------------------------------------------------------- run */
@@ -1288,9 +1309,13 @@ int gw_cmd_run(int argc, char **argv)
         store_offsets(&dm);
         rd_kafka_resp_err_t ce = dm.txn ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_commit(dm.consumer, NULL, 0);
         int committed = drained && !dm.fatal && (!ce || ce == RD_KAFKA_RESP_ERR__NO_OFFSET);
-        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            gw_log(GW_LOG_ERROR, "daemon", "final commit failed", "error", rd_kafka_err2str(ce),
-                   (const char *)NULL);
+        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+            committed = drained && !dm.fatal && offsets_already_committed(&dm, w.timeout_ms / 4);
+            gw_log(committed ? GW_LOG_WARN : GW_LOG_ERROR, "daemon",
+                   committed ? "final commit failed; the group's committed offsets already cover every record"
+                             : "final commit failed",
+                   "error", rd_kafka_err2str(ce), (const char *)NULL);
+        }
         if (!drained && !dm.fatal) {
             char n[32];
             snprintf(n, sizeof n, "%zu", gw_delivery_in_flight(dm.track));

@@ -78,9 +78,9 @@ static void start(run_t *r, const char *name, int wait_first, const char *config
     cr_assert_geq(gwt_topic_count(r->b, "news.enriched"), 20, "the stream never started flowing");
 }
 
-/* The stream ends, every id is in the output, SIGTERM exits 0 and the
- * group's committed offsets cover every input item. */
-static void finish(run_t *r)
+/* The stream ends, every id is in the output and the group's committed
+ * offsets cover every input item. */
+static void settle(run_t *r)
 {
     cr_assert_eq(gwt_stream_join(r->s, 120000), 0, "the test's own producer lost items");
     size_t seen = 0, dups = 0;
@@ -117,11 +117,18 @@ static void finish(run_t *r)
         gwt_sleep_ms(500);
     if (committed != N) dump_log(&r->d);
     cr_assert_eq(committed, N, "auto-commit covered %lld of %d while running", (long long)committed, N);
+}
+
+/* settle(), then SIGTERM exits 0 and the committed offsets still cover
+ * every input item. */
+static void finish(run_t *r)
+{
+    settle(r);
     gwt_signal(&r->d, SIGTERM);
     int rc = gwt_wait(&r->d, 30000);
     if (rc != 0) dump_log(&r->d);
     cr_assert_eq(rc, 0, "SIGTERM: exit %d", rc);
-    committed = gwt_committed_sum(r->b, r->group, "news.raw", PARTS);
+    int64_t committed = gwt_committed_sum(r->b, r->group, "news.raw", PARTS);
     cr_assert_eq(committed, N, "committed %lld of %d after shutdown", (long long)committed, N);
     gwt_proc_free(&r->d);
     gwt_items_free(r->items, N);
@@ -249,4 +256,69 @@ Test(faults, large_round_trip_time, .timeout = 240)
     gwt_sleep_ms(3000);
     for (int broker = 1; broker <= BROKERS; broker++) rd_kafka_mock_broker_set_rtt(r.mc, broker, 0);
     finish(&r);
+}
+
+/* SIGTERM while every broker answers 20 s late, until librdkafka declares
+ * the group session expired (6 s without a heartbeat answer); then the
+ * brokers answer again. The aggregates flushed at shutdown wait for their
+ * acks meanwhile, so the final commit comes after the loss and is refused
+ * ("assignment lost"): the case the exit code is about. Returns the exit
+ * code; the log must show the refused commit. */
+static int stop_losing_group(run_t *r)
+{
+    for (int broker = 1; broker <= BROKERS; broker++) rd_kafka_mock_broker_set_rtt(r->mc, broker, 20000);
+    gwt_signal(&r->d, SIGTERM);
+    int lost = gwt_wait_log(&r->d, "Consumer group session timed out", 60000);
+    for (int broker = 1; broker <= BROKERS; broker++) rd_kafka_mock_broker_set_rtt(r->mc, broker, 0);
+    int rc = gwt_wait(&r->d, 60000);
+    char *log = gwt_errlog(&r->d);
+    int refused = strstr(log, "final commit failed") != NULL;
+    free(log);
+    if (!lost || !refused) dump_log(&r->d);
+    cr_assert(lost, "the group session never expired");
+    cr_assert(refused, "the final commit was not refused: the test lost its subject");
+    return rc;
+}
+
+/* Everything was committed by auto-commit before the group was lost:
+ * nothing will be consumed again, so the exit is 0. */
+Test(faults, group_lost_at_shutdown_after_everything_committed_exits_0, .timeout = 240)
+{
+    static const char *const edits[] = {"  shutdown_timeout_ms: 15000", "  shutdown_timeout_ms: 40000", NULL};
+    char conf[256];
+    cr_assert_eq(gwt_config_write(conf, sizeof conf, edits), 0);
+    run_t r;
+    start(&r, "lostok", 1, conf, NULL);
+    settle(&r);
+    int rc = stop_losing_group(&r);
+    cr_assert_eq(rc, 0, "exit %d", rc);
+    int64_t committed = gwt_committed_sum(r.b, r.group, "news.raw", PARTS);
+    cr_assert_eq(committed, N, "committed %lld of %d after shutdown", (long long)committed, N);
+    gwt_proc_free(&r.d);
+    gwt_items_free(r.items, N);
+    gw_embedded_stop(r.e);
+    unlink(conf);
+}
+
+/* The same loss with nothing committed (auto-commit never comes round):
+ * every item will be consumed again, so the exit is 1. */
+Test(faults, group_lost_at_shutdown_with_offsets_uncommitted_exits_1, .timeout = 240)
+{
+    static const char *const edits[] = {"  shutdown_timeout_ms: 15000", "  shutdown_timeout_ms: 40000",
+                                        "    auto.commit.interval.ms: 500", "    auto.commit.interval.ms: 3600000",
+                                        NULL};
+    char conf[256];
+    cr_assert_eq(gwt_config_write(conf, sizeof conf, edits), 0);
+    run_t r;
+    start(&r, "lostbad", 1, conf, NULL);
+    cr_assert_eq(gwt_stream_join(r.s, 120000), 0, "the test's own producer lost items");
+    cr_assert(gwt_wait_count(r.b, "news.enriched", N, 120000), "the output never held every item");
+    int rc = stop_losing_group(&r);
+    cr_assert_eq(rc, 1, "exit %d", rc);
+    int64_t committed = gwt_committed_sum(r.b, r.group, "news.raw", PARTS);
+    cr_assert_eq(committed, 0, "committed %lld of %d", (long long)committed, N);
+    gwt_proc_free(&r.d);
+    gwt_items_free(r.items, N);
+    gw_embedded_stop(r.e);
+    unlink(conf);
 }
