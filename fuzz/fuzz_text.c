@@ -38,7 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     GWF_CHECK(gw_text_fold(&fast, s, len) == GW_OK, "fold failed");
     GWF_CHECK(gw_text_fold_slow(&slow, s, len) == GW_OK, "slow fold failed");
     GWF_CHECK(fast.fold_len == slow.fold_len && !memcmp(fast.fold, slow.fold, fast.fold_len) &&
-                  !memcmp(fast.map, slow.map, (fast.fold_len + 1) * sizeof(*fast.map)),
+                  !memcmp(fast.map, slow.map, (fast.fold_len + 1) * sizeof(*fast.map)) &&
+                  fast.n_starts == slow.n_starts &&
+                  !memcmp(fast.starts, slow.starts, fast.n_starts * sizeof(*fast.starts)),
               "fast and library paths differ");
     GWF_CHECK(gw_utf8_valid(fast.fold, fast.fold_len), "folded text is not valid UTF-8");
     GWF_CHECK(fast.fold[fast.fold_len] == '\0', "folded text not terminated");

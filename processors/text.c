@@ -415,25 +415,82 @@ static int nonstarter_at(const char *s, size_t len, size_t i, int fast) {
     return is_nonstarter(cp) ? n : 0;
 }
 
+/* ---- eight ASCII bytes at a time ------------------------------------------- */
+
+/* SWAR over a uint64_t: byte k of the text is byte k of the word whatever
+ * the machine's byte order, and every test below leaves its answer in the
+ * high bit of each byte. All of them are exact per byte only for ASCII
+ * bytes (below 0x80), which is all they are given: no carry crosses a byte. */
+#define B8(x) (0x0101010101010101ull * (uint8_t)(x))
+#define HIGH B8(0x80)
+
+static inline uint64_t load8(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline void store8(char *p, uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, 8);
+}
+
+/* Bytes of v (all ASCII) that are >= lo, for 0 < lo <= 0x80. */
+#define GE(v, lo) (((v) + B8(0x80 - (lo))) & HIGH)
+/* Bytes of v (all ASCII) equal to c. */
+static inline uint64_t eq8(uint64_t v, unsigned char c) {
+    uint64_t x = v ^ B8(c);
+    return ~((x + B8(0x7F)) | x) & HIGH;
+}
+
+/* The end of the ASCII run starting at i: the first byte >= 0x80, or len. */
+static size_t ascii_end(const char *s, size_t len, size_t i) {
+    while (i + 8 <= len && !(load8(s + i) & HIGH)) i += 8;
+    while (i < len && (unsigned char)s[i] < 0x80) i++;
+    return i;
+}
+
 /* Folds orig[i, end) where every byte is ASCII and none is followed by a
  * non-ASCII byte inside the run (ASCII then ASCII cannot compose). The
- * buffer is reserved once for the run: ASCII never grows. */
+ * buffer is reserved once for the run: ASCII never grows. Eight bytes go
+ * at once when they hold no control character and no two white spaces in
+ * a row (nothing to collapse): capitals lowered, offsets consecutive; the
+ * rest byte by byte. */
 static int fold_ascii(gw_text_t *t, const char *orig, size_t i, size_t end) {
     if (reserve(t, t->fold_len + (end - i))) return GW_ENOMEM;
     char *f = t->fold;
     uint32_t *map = t->map;
     size_t o = t->fold_len;
     int space = o && f[o - 1] == ' ';
-    for (; i < end; i++) {
+    while (i < end) {
+        if (i + 8 <= end) {
+            uint64_t v = load8(orig + i);
+            uint64_t sp = eq8(v, ' ');
+            if (!(~GE(v, 0x20) & HIGH) && !(sp & (sp << 8)) && !(space && orig[i] == ' ')) {
+                v |= (GE(v, 'A') & ~GE(v, 'Z' + 1)) >> 2;
+                store8(f + o, v);
+                for (uint32_t k = 0; k < 8; k++) map[o + k] = (uint32_t)i + k;
+                o += 8;
+                i += 8;
+                space = orig[i - 1] == ' ';
+                continue;
+            }
+        }
+        /* a byte alone, then eight again */
         unsigned char c = (unsigned char)orig[i];
         if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
         else if (c == ' ' || (c >= '\t' && c <= '\r')) { /* white space: one space */
-            if (space) continue;
+            if (space) { i++; continue; }
             c = ' ';
         }
         space = c == ' ';
         f[o] = (char)c;
-        map[o++] = (uint32_t)i;
+        map[o++] = (uint32_t)i++;
     }
     t->fold_len = o;
     return GW_OK;
@@ -446,8 +503,7 @@ static int fold_ascii(gw_text_t *t, const char *orig, size_t i, size_t end) {
 static size_t fold_fast(gw_text_t *t, const char *orig, size_t len, size_t i, int *rc) {
     unsigned char c = (unsigned char)orig[i];
     if (c < 0x80) {
-        size_t e = i;
-        while (e < len && (unsigned char)orig[e] < 0x80) e++;
+        size_t e = ascii_end(orig, len, i);
         /* the last one composes with a non-starter after it */
         if (e < len && nonstarter_at(orig, len, e, 1)) e--;
         if (e > i) *rc = fold_ascii(t, orig, i, e);
@@ -481,7 +537,9 @@ static size_t fold_fast(gw_text_t *t, const char *orig, size_t len, size_t i, in
 /* The offsets where a match may begin (match.h's boundaries): a code point
  * whose predecessor is no word character or is of an unspaced script, or
  * which is of an unspaced script itself. Found here once, where each
- * matcher scanning the text used to classify every code point again. */
+ * matcher scanning the text used to classify every code point again.
+ * `fast` takes eight ASCII bytes at a time; the slow path (for the tests)
+ * goes code point by code point. */
 static const uint8_t ascii_word_byte[256] = { /* letters and digits; 0 from 0x80 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -493,12 +551,26 @@ static const uint8_t ascii_word_byte[256] = { /* letters and digits; 0 from 0x80
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
 };
 
-static void find_starts(gw_text_t *t) {
+static void find_starts(gw_text_t *t, int fast) {
     const char *f = t->fold;
     size_t len = t->fold_len, n = 0, i = 0;
     uint32_t *st = t->starts;
     unsigned prev = 0;
     while (i < len) {
+        /* The fast path: eight ASCII bytes at once; a start is a byte after
+         * a byte (or code point) that is no letter or digit. */
+        if (fast && i + 8 <= len) {
+            uint64_t v = load8(f + i);
+            if (!(v & HIGH)) {
+                uint64_t y = v | B8(0x20);
+                uint64_t w = (GE(v, '0') & ~GE(v, '9' + 1)) | (GE(y, 'a') & ~GE(y, 'z' + 1));
+                uint64_t at = ~(w << 8 | (prev == GW_CP_WORD ? 0x80u : 0u)) & HIGH;
+                for (; at; at &= at - 1) st[n++] = (uint32_t)(i + ((unsigned)__builtin_ctzll(at) >> 3));
+                prev = w >> 63 ? GW_CP_WORD : 0;
+                i += 8;
+                continue;
+            }
+        }
         if (prev == GW_CP_WORD) { /* inside a word of a spaced script */
             while (ascii_word_byte[(unsigned char)f[i]]) i++;
             if (i == len) break; /* the NUL after the text stopped it */
@@ -543,7 +615,7 @@ static int fold_impl(gw_text_t *t, const char *orig, size_t len, int fast) {
     }
     t->fold[t->fold_len] = '\0';
     t->map[t->fold_len] = (uint32_t)len;
-    find_starts(t);
+    find_starts(t, fast);
     return GW_OK;
 }
 

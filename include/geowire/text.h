@@ -8,7 +8,7 @@
  * the original character it came from, so a match in the folded text maps
  * back to a span of whole characters in the original value.
  *
- * The fast path (ASCII runs, and BMP code points that are a segment alone
+ * The fast path (ASCII runs eight bytes at a time, and BMP code points that are a segment alone
  * read from per-code-point tables) and the utf8proc path give
  * byte-identical folded text and maps; tests prove it over every code point.
  */

@@ -26,6 +26,8 @@ static void expect_same_fold(const char *s, size_t len) {
               (int)len, s, a.fold, b.fold);
     cr_assert(!memcmp(a.map, b.map, (a.fold_len + 1) * sizeof(uint32_t)), "offset map of '%.*s' differs",
               (int)len, s);
+    cr_assert(a.n_starts == b.n_starts && !memcmp(a.starts, b.starts, a.n_starts * sizeof(uint32_t)),
+              "match starts of '%.*s' differ", (int)len, s);
     gw_text_free(&a);
     gw_text_free(&b);
 }
@@ -108,6 +110,47 @@ Test(fastpath, fold_mixed_texts) {
         "   leading and trailing   ",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) expect_same_fold(texts[i], strlen(texts[i]));
+}
+
+/* ASCII is folded and its match starts found eight bytes at a time, a
+ * block falling back to single bytes when it holds a control character or
+ * two white spaces in a row. Random texts over the bytes that decide those
+ * cases (white space of every kind, runs of spaces, capitals, digits,
+ * punctuation, control characters, DEL) and a few non-ASCII pieces that
+ * end a run (a precomposed letter, a combining mark that pulls the last
+ * ASCII byte out of the run, Han), each also shifted by 0-7 bytes so every
+ * case lands on every position of a block: the same folded bytes, offsets
+ * and starts as the library path, byte by byte. */
+Test(fastpath, ascii_eight_at_a_time_equals_byte_by_byte) {
+    static const char *const alphabet[] = {
+        "a", "z", "A", "Z", "M", "0", "9", " ", " ", " ", "  ", "   ", "\t", "\n", "\r", "\v", "\f",
+        ".", ",", "-", "'", "@", "[", "`", "{", "/", ":", "\x01", "\x1f", "\x7f", "~",
+        "word ", "Word, ", "UN ", "x y", "\xc3\xa9", "\xcc\x81", "\xe4\xb8\xad",
+    };
+    const size_t na = sizeof alphabet / sizeof alphabet[0];
+    unsigned seed = 2026;
+    char buf[256];
+    size_t checked = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)(round % 8); /* the shift */
+        memset(buf, 'q', len);
+        seed = seed * 1103515245u + 12345u;
+        int pieces = 1 + (int)((seed >> 16) % 60);
+        for (int k = 0; k < pieces; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 100;
+            /* mostly letters and spaces, as text is */
+            const char *p = r < 45 ? alphabet[r % 5] : r < 70 ? " " : alphabet[(seed >> 8) % na];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof buf) break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        buf[len] = '\0';
+        expect_same_fold(buf, len);
+        checked++;
+    }
+    cr_assert_eq(checked, 3000);
 }
 
 /* ---- JSON: the scanner against jansson ------------------------------------ */

@@ -218,6 +218,8 @@ static void assert_same(const char *s, size_t len) {
     cr_assert_eq(memcmp(a.fold, b.fold, a.fold_len), 0, "fold differs for [%.*s]", (int)len, s);
     cr_assert_eq(memcmp(a.map, b.map, (a.fold_len + 1) * sizeof(uint32_t)), 0,
                  "map differs for [%.*s]", (int)len, s);
+    cr_assert(a.n_starts == b.n_starts && !memcmp(a.starts, b.starts, a.n_starts * sizeof(uint32_t)),
+              "starts differ for [%.*s]", (int)len, s);
     check_map(&a);
     gw_text_free(&a);
     gw_text_free(&b);
