@@ -26,14 +26,45 @@
 
 #define FOLD_OPTS (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)
 
+/* ---- eight ASCII bytes at a time ------------------------------------------- */
+
+/* SWAR over a uint64_t (gw_load8: byte k of the text is byte k of the
+ * word whatever the machine's byte order); every test below leaves its
+ * answer in the high bit of each byte. All of them are exact per byte only
+ * for ASCII bytes (below 0x80), which is all they are given: no carry
+ * crosses a byte. */
+#define B8(x) (0x0101010101010101ull * (uint8_t)(x))
+#define HIGH B8(0x80)
+
+static inline void store8(char *p, uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, 8);
+}
+
+/* Bytes of v (all ASCII) that are >= lo, for 0 < lo <= 0x80. */
+#define GE(v, lo) (((v) + B8(0x80 - (lo))) & HIGH)
+/* Bytes of v (all ASCII) equal to c. */
+static inline uint64_t eq8(uint64_t v, unsigned char c) {
+    uint64_t x = v ^ B8(c);
+    return ~((x + B8(0x7F)) | x) & HIGH;
+}
+
+/* The end of the ASCII run starting at i: the first byte >= 0x80, or len. */
+static size_t ascii_end(const char *s, size_t len, size_t i) {
+    while (i + 8 <= len && !(gw_load8(s + i) & HIGH)) i += 8;
+    while (i < len && (unsigned char)s[i] < 0x80) i++;
+    return i;
+}
+
 /* ---- UTF-8 --------------------------------------------------------------- */
 
-int gw_utf8_decode_wide(const char *str, size_t len, size_t i, int32_t *cp) {
-    const unsigned char *s = (const unsigned char *)str;
+/* The two- and three-byte forms that every script but emoji and rare Han
+ * uses, in few steps and inline where the folding reads them; 0 for
+ * anything else, which gw_utf8_decode_wide's general path answers. */
+static inline int decode_short(const unsigned char *s, size_t len, size_t i, int32_t *cp) {
     unsigned c = s[i];
-    if (c < 0x80) { *cp = (int32_t)c; return 1; }
-    /* The two- and three-byte forms that every script but emoji and rare
-     * Han uses, in few steps; the general path below gives the same answers. */
     if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
         *cp = (int32_t)((c & 0x1F) << 6 | (s[i + 1] & 0x3F));
         return 2;
@@ -45,6 +76,15 @@ int gw_utf8_decode_wide(const char *str, size_t len, size_t i, int32_t *cp) {
             return 3;
         }
     }
+    return 0;
+}
+
+int gw_utf8_decode_wide(const char *str, size_t len, size_t i, int32_t *cp) {
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned c = s[i];
+    if (c < 0x80) { *cp = (int32_t)c; return 1; }
+    int short_len = decode_short(s, len, i, cp);
+    if (short_len) return short_len;
     size_t n;
     uint32_t v, min;
     if (c >= 0xC2 && c <= 0xDF) { n = 2; v = c & 0x1F; min = 0x80; }
@@ -62,12 +102,17 @@ int gw_utf8_decode_wide(const char *str, size_t len, size_t i, int32_t *cp) {
     return (int)n;
 }
 
+/* gw_utf8_decode_wide with the common forms inline. */
+static inline int decode_at(const char *s, size_t len, size_t i, int32_t *cp) {
+    int n = decode_short((const unsigned char *)s, len, i, cp);
+    return n ? n : gw_utf8_decode_wide(s, len, i, cp);
+}
+
 int gw_utf8_valid(const char *s, size_t len) {
     size_t i = 0;
-    while (i < len) {
-        if ((unsigned char)s[i] < 0x80) { i++; continue; }
+    while ((i = ascii_end(s, len, i)) < len) {
         int32_t cp;
-        int n = gw_utf8_decode(s, len, i, &cp);
+        int n = decode_at(s, len, i, &cp);
         if (cp < 0) return 0;
         i += (size_t)n;
     }
@@ -398,11 +443,14 @@ static inline const cp_block_t *cp_block(int32_t cp) {
     return &cp_blocks[b];
 }
 
-unsigned gw_cp_class(int32_t cp) {
+/* gw_cp_class, inline for the folding's own per-code-point loops. */
+static inline unsigned cp_class(int32_t cp) {
     if (cp < 0x80) return (unsigned)gw_cp_is_word(cp);
     if (cp < 0x10000) return cp_block(cp)->flags[cp & 0xFF] & (GW_CP_WORD | GW_CP_UNSPACED);
     return (is_word_lib(cp) ? GW_CP_WORD : 0u) | (gw_cp_is_unspaced(cp) ? GW_CP_UNSPACED : 0u);
 }
+
+unsigned gw_cp_class(int32_t cp) { return cp_class(cp); }
 
 /* The byte length of the code point at s[i] if it is a non-starter (it
  * continues the segment before it), else 0. */
@@ -413,46 +461,6 @@ static int nonstarter_at(const char *s, size_t len, size_t i, int fast) {
     if (cp < 0) return 0;
     if (fast && cp < 0x10000) return cp_block(cp)->flags[cp & 0xFF] & CPF_NONSTARTER ? n : 0;
     return is_nonstarter(cp) ? n : 0;
-}
-
-/* ---- eight ASCII bytes at a time ------------------------------------------- */
-
-/* SWAR over a uint64_t: byte k of the text is byte k of the word whatever
- * the machine's byte order, and every test below leaves its answer in the
- * high bit of each byte. All of them are exact per byte only for ASCII
- * bytes (below 0x80), which is all they are given: no carry crosses a byte. */
-#define B8(x) (0x0101010101010101ull * (uint8_t)(x))
-#define HIGH B8(0x80)
-
-static inline uint64_t load8(const char *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static inline void store8(char *p, uint64_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
-}
-
-/* Bytes of v (all ASCII) that are >= lo, for 0 < lo <= 0x80. */
-#define GE(v, lo) (((v) + B8(0x80 - (lo))) & HIGH)
-/* Bytes of v (all ASCII) equal to c. */
-static inline uint64_t eq8(uint64_t v, unsigned char c) {
-    uint64_t x = v ^ B8(c);
-    return ~((x + B8(0x7F)) | x) & HIGH;
-}
-
-/* The end of the ASCII run starting at i: the first byte >= 0x80, or len. */
-static size_t ascii_end(const char *s, size_t len, size_t i) {
-    while (i + 8 <= len && !(load8(s + i) & HIGH)) i += 8;
-    while (i < len && (unsigned char)s[i] < 0x80) i++;
-    return i;
 }
 
 /* Folds orig[i, end) where every byte is ASCII and none is followed by a
@@ -469,7 +477,7 @@ static int fold_ascii(gw_text_t *t, const char *orig, size_t i, size_t end) {
     int space = o && f[o - 1] == ' ';
     while (i < end) {
         if (i + 8 <= end) {
-            uint64_t v = load8(orig + i);
+            uint64_t v = gw_load8(orig + i);
             uint64_t sp = eq8(v, ' ');
             if (!(~GE(v, 0x20) & HIGH) && !(sp & (sp << 8)) && !(space && orig[i] == ' ')) {
                 v |= (GE(v, 'A') & ~GE(v, 'Z' + 1)) >> 2;
@@ -513,13 +521,13 @@ static size_t fold_fast(gw_text_t *t, const char *orig, size_t len, size_t i, in
      * follower that decides whether the one before is a segment alone, then
      * folded from its table entry. */
     int32_t cp;
-    size_t e = i + (size_t)gw_utf8_decode_wide(orig, len, i, &cp);
+    size_t e = i + (size_t)decode_at(orig, len, i, &cp);
     for (;;) {
         if (cp < 0 || cp >= 0x10000) return i;
         int32_t next = -1;
         size_t ne = e;
         if (e < len && (unsigned char)orig[e] >= 0x80) {
-            ne = e + (size_t)gw_utf8_decode_wide(orig, len, e, &next);
+            ne = e + (size_t)decode_at(orig, len, e, &next);
             if (next >= 0 && (next >= 0x10000 ? is_nonstarter(next)
                                                : cp_block(next)->flags[next & 0xFF] & CPF_NONSTARTER))
                 return i;
@@ -560,7 +568,7 @@ static void find_starts(gw_text_t *t, int fast) {
         /* The fast path: eight ASCII bytes at once; a start is a byte after
          * a byte (or code point) that is no letter or digit. */
         if (fast && i + 8 <= len) {
-            uint64_t v = load8(f + i);
+            uint64_t v = gw_load8(f + i);
             if (!(v & HIGH)) {
                 uint64_t y = v | B8(0x20);
                 uint64_t w = (GE(v, '0') & ~GE(v, '9' + 1)) | (GE(y, 'a') & ~GE(y, 'z' + 1));
@@ -581,8 +589,8 @@ static void find_starts(gw_text_t *t, int fast) {
         if (c < 0x80) k = (unsigned)gw_cp_is_word(c);
         else {
             int32_t cp;
-            l = gw_utf8_decode_wide(f, len, i, &cp);
-            k = cp >= 0 ? gw_cp_class(cp) : 0;
+            l = decode_at(f, len, i, &cp);
+            k = cp >= 0 ? cp_class(cp) : 0;
         }
         if (prev != GW_CP_WORD || (k & GW_CP_UNSPACED)) st[n++] = (uint32_t)i;
         prev = k;

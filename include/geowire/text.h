@@ -8,8 +8,9 @@
  * the original character it came from, so a match in the folded text maps
  * back to a span of whole characters in the original value.
  *
- * The fast path (ASCII runs eight bytes at a time, and BMP code points that are a segment alone
- * read from per-code-point tables) and the utf8proc path give
+ * The fast path (ASCII runs eight bytes at a time, and BMP code points
+ * that are a segment alone read from per-code-point tables) and the
+ * utf8proc path give
  * byte-identical folded text and maps; tests prove it over every code point.
  */
 #ifndef GEOWIRE_TEXT_H
@@ -17,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     const char *orig;   /* the original value (borrowed, must outlive this) */
@@ -75,6 +77,18 @@ static inline int gw_utf8_decode(const char *s, size_t len, size_t i, int32_t *c
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80) { *cp = (int32_t)c; return 1; }
     return gw_utf8_decode_wide(s, len, i, cp);
+}
+
+/* Eight bytes at p as one word, byte k in bits 8k to 8k+7 whatever the
+ * machine's byte order: the SWAR loops (text.c, normalize.c) test eight
+ * bytes of text at a time. */
+static inline uint64_t gw_load8(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
 }
 
 #endif
