@@ -11,7 +11,9 @@
 #include <utf8proc.h>
 
 #include "geowire/common.h"
+#include "geowire/lang.h"
 #include "geowire/pipeline.h"
+#include "geowire/processor.h"
 #include "geowire/text.h"
 
 static void expect_same_fold(const char *s, size_t len) {
@@ -151,6 +153,74 @@ Test(fastpath, ascii_eight_at_a_time_equals_byte_by_byte) {
         checked++;
     }
     cr_assert_eq(checked, 3000);
+}
+
+/* Sentences: the splitter passes over eight bytes at a time where none of
+ * them can end a sentence. The rule (normalize.c) applied byte by byte,
+ * here, must give the same starts over texts built from what decides it:
+ * the end marks with and without the space and capital, quote or digit
+ * after them, line breaks, 。 and another character with its lead byte
+ * (あ), at every shift within a block. */
+static size_t sentences_by_byte(const char *s, size_t n, uint32_t *st) {
+    size_t k = 0;
+    st[k++] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t next = 0;
+        if (s[i] == '\n') next = i + 1;
+        else if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && i + 2 < n && s[i + 1] == ' ') {
+            unsigned char c = (unsigned char)s[i + 2];
+            if ((c >= 'A' && c <= 'Z') || c == '"' || c >= 0x80 || (c >= '0' && c <= '9')) next = i + 2;
+        } else if (i + 2 < n && !memcmp(s + i, "\xe3\x80\x82", 3))
+            next = i + 3;
+        if (next && next < n && next > st[k - 1]) st[k++] = (uint32_t)next;
+    }
+    return k;
+}
+
+Test(fastpath, sentences_eight_at_a_time_equal_byte_by_byte) {
+    static const char *const pieces[] = {
+        "word", "x", " ", "  ", ". ", ".", "! ", "? ", "?", "\n", "A", "b", "\"", "7", ",",
+        "U.S. ", "\xe3\x80\x82", "\xe3\x81\x82", "\xc3\xa9", "\xc3\x89",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    char err[256];
+    gw_langid_t *lang = gw_lang_load("config/dictionaries/languages.yaml", err, sizeof err);
+    cr_assert_not_null(lang, "%s", err);
+    gw_env_t env = {.lang = lang};
+    unsigned seed = 77;
+    char buf[400];
+    uint32_t want[400];
+    size_t with_ends = 0;
+    for (int round = 0; round < 2000; round++) {
+        size_t len = (size_t)(round % 8);
+        memset(buf, 'q', len);
+        seed = seed * 1103515245u + 12345u;
+        int n = 1 + (int)((seed >> 16) % 80);
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 100;
+            const char *p = r < 50 ? pieces[r % 4] : pieces[(seed >> 8) % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof buf) break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        buf[len] = '\0';
+        gw_record_t r;
+        gw_record_init(&r);
+        r.field[GW_FIELD_TITLE] = gw_strdup("");
+        r.field[GW_FIELD_BODY] = gw_strdup(buf);
+        r.field_len[GW_FIELD_BODY] = len;
+        cr_assert_eq(gw_normalize_run(&r, &env), GW_OK);
+        size_t nw = sentences_by_byte(buf, len, want);
+        with_ends += nw > 1;
+        cr_assert(r.n_sentences[GW_FIELD_BODY] == nw &&
+                      !memcmp(r.sentences[GW_FIELD_BODY], want, nw * sizeof(uint32_t)),
+                  "sentences of '%s': %zu, want %zu", buf, r.n_sentences[GW_FIELD_BODY], nw);
+        gw_record_free(&r);
+    }
+    cr_assert_gt(with_ends, 1000, "too few texts with a sentence end: %zu", with_ends);
+    gw_lang_free(lang);
 }
 
 /* ---- JSON: the scanner against jansson ------------------------------------ */
