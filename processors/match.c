@@ -433,6 +433,7 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, uint32
     size_t len = t->fold_len;
     size_t best = 0, nbest_nodes = 0;
     uint32_t best_node = 0, counted = 0;
+    ends_t best_e = {NONE, 0}; /* the ends at best_node, kept for the write below */
     while (node) {
         if (m->nodes[node].head >= 0) {
             ends_t e = node_ends(t, j);
@@ -443,6 +444,7 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, uint32
                     best = end;
                     nbest_nodes = 1;
                     best_node = counted = node;
+                    best_e = e;
                 } else if (end == best && counted != node) {
                     nbest_nodes++;
                     counted = node;
@@ -456,11 +458,8 @@ static size_t try_at(const gw_matcher_t *m, const gw_text_t *t, size_t i, uint32
     if (!best) return 0;
 
     if (nbest_nodes == 1) {
-        size_t bj = i;
-        for (uint32_t n = 0; n != best_node;) n = child(m, n, (unsigned char)f[bj++]);
-        ends_t e = node_ends(t, bj);
         for (int32_t p = m->nodes[best_node].head; p >= 0; p = m->pats[p].next) {
-            if (cand_end(m, t, &m->pats[p], i, e) != best) continue;
+            if (cand_end(m, t, &m->pats[p], i, best_e) != best) continue;
             if (put(t, k, i, best, m->pats[p].value)) { *stop = 1; return best; }
         }
         return best;
