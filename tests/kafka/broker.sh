@@ -112,6 +112,28 @@ classpath() {
     printf '%s' "$cp"
 }
 
+# In the folder $1: a new key ($2.plain.key, unencrypted) and its
+# certificate $2.pem for the subject CN $3, signed by the test CA there
+# (ca.pem, ca.key), valid two days, with the X.509 extensions given after
+# $3, one an argument.
+signed_cert() {
+    local d="$1" name="$2" cn="$3"
+    shift 3
+    openssl req -newkey rsa:2048 -nodes -keyout "$d/$name.plain.key" -out "$d/$name.csr" -subj "/CN=$cn" &&
+        openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+            -out "$d/$name.pem" -extfile <(printf '%s\n' "$@")
+}
+
+# In the folder $1: a server certificate for the subject CN $3 and the host
+# names $4 (a subjectAltName value), with its key and the CA, in the PKCS#12
+# keystore $2.p12 (alias broker, password $5).
+server_cert() {
+    local d="$1" name="$2"
+    signed_cert "$d" "$name" "$3" "subjectAltName=$4" "extendedKeyUsage=serverAuth" &&
+        openssl pkcs12 -export -in "$d/$name.pem" -inkey "$d/$name.plain.key" -certfile "$d/ca.pem" \
+            -name broker -passout "pass:$5" -out "$d/$name.p12"
+}
+
 # A throwaway PKI in $STATE/tls, new at each start: a CA, a second
 # unrelated CA (what a misconfigured client trusts), a broker certificate
 # for localhost and 127.0.0.1 (subjectAltName, so clients that verify the
@@ -128,26 +150,12 @@ make_pki() {
     {
         "${ossl[@]}" -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/CN=geowire test CA"
         "${ossl[@]}" -keyout "$d/other-ca.key" -out "$d/other-ca.pem" -subj "/CN=geowire unrelated CA"
-        openssl req -newkey rsa:2048 -nodes -keyout "$d/broker.key" -out "$d/broker.csr" -subj "/CN=localhost"
-        openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-            -out "$d/broker.pem" -extfile <(printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-                                                       "extendedKeyUsage=serverAuth")
-        openssl pkcs12 -export -in "$d/broker.pem" -inkey "$d/broker.key" -certfile "$d/ca.pem" \
-            -name broker -passout "pass:$storepass" -out "$d/broker.p12"
-        openssl req -newkey rsa:2048 -nodes -keyout "$d/misnamed.key" -out "$d/misnamed.csr" \
-            -subj "/CN=elsewhere.invalid"
-        openssl x509 -req -in "$d/misnamed.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-            -out "$d/misnamed.pem" -extfile <(printf '%s\n' "subjectAltName=DNS:elsewhere.invalid" \
-                                                         "extendedKeyUsage=serverAuth")
-        openssl pkcs12 -export -in "$d/misnamed.pem" -inkey "$d/misnamed.key" -certfile "$d/ca.pem" \
-            -name broker -passout "pass:$storepass" -out "$d/misnamed.p12"
-        openssl req -newkey rsa:2048 -nodes -keyout "$d/client.plain.key" -out "$d/client.csr" \
-            -subj "/CN=geowire-client"
-        openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-            -out "$d/client.pem" -extfile <(printf '%s\n' "extendedKeyUsage=clientAuth")
+        server_cert "$d" broker localhost "DNS:localhost,IP:127.0.0.1" "$storepass"
+        server_cert "$d" misnamed elsewhere.invalid "DNS:elsewhere.invalid" "$storepass"
+        signed_cert "$d" client geowire-client "extendedKeyUsage=clientAuth"
         openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$d/client.plain.key" -passout "pass:$kpass" -out "$d/client.key"
     } > "$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "generating the test PKI failed"; }
-    rm -f "$d/client.plain.key" "$d/broker.key" "$d/misnamed.key" "$d"/*.csr
+    rm -f "$d"/*.plain.key "$d"/*.csr
 }
 
 free_port() {

@@ -221,31 +221,11 @@ char **gwk_items(const char *tag, size_t n)
     return v;
 }
 
-void gwk_items_free(char **items, size_t n)
+gwt_cover_t gwk_cover(const gwt_msgs_t *ms, const char *tag, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(items[i]);
-    free(items);
-}
-
-gwk_cover_t gwk_cover(const gwt_msgs_t *ms, const char *tag, size_t n)
-{
-    gwk_cover_t c = {0, 0, 0};
-    unsigned char *seen = calloc(n ? n : 1, 1);
     char prefix[128];
-    int pl = snprintf(prefix, sizeof prefix, "%s-", tag);
-    for (size_t i = 0; i < ms->n; i++) {
-        json_error_t e;
-        json_t *j = json_loadb(ms->m[i].payload, ms->m[i].len, 0, &e);
-        const char *id = j ? json_string_value(json_object_get(j, "id")) : NULL;
-        size_t k = n;
-        if (id && !strncmp(id, prefix, (size_t)pl)) k = (size_t)strtoul(id + pl, NULL, 10);
-        if (k >= n) c.foreign++;
-        else if (seen[k]) c.duplicates++;
-        else { seen[k] = 1; c.distinct++; }
-        json_decref(j);
-    }
-    free(seen);
-    return c;
+    snprintf(prefix, sizeof prefix, "%s-", tag);
+    return gwt_cover(ms, prefix, n);
 }
 
 int gwk_wait_count(const char *brokers, const char *topic, int64_t want, int timeout_ms, gwt_proc_t *p)

@@ -56,15 +56,12 @@ int gwk_spawn(gwt_proc_t *p, const char *bin, const char *config, const char *br
 int gwk_spawn_args(gwt_proc_t *p, const char *bin, const char *config, const char *brokers,
                    const char *prefix, const char *group, char *const *env, char *const *args);
 
-/* n JSON items with ids <tag>-<i> (zero-padded to 6 digits); free with
- * gwk_items_free. */
+/* n JSON items with ids <tag>-<i> (zero-padded to 6 digits) and a
+ * published_at; free with gwt_items_free. */
 char **gwk_items(const char *tag, size_t n);
-void gwk_items_free(char **items, size_t n);
 
-/* How the records of `ms` cover the ids <tag>-0 .. <tag>-(n-1): distinct
- * ids seen, and records beyond the first for an id (duplicates). */
-typedef struct { size_t distinct, duplicates, foreign; } gwk_cover_t;
-gwk_cover_t gwk_cover(const gwt_msgs_t *ms, const char *tag, size_t n);
+/* gwt_cover of the ids <tag>-0 .. <tag>-(n-1) (gwk_items'). */
+gwt_cover_t gwk_cover(const gwt_msgs_t *ms, const char *tag, size_t n);
 
 /* Waits until the high watermarks of `topic` sum to at least `want`; gives
  * up early when `p` (may be NULL) has exited (it is then reaped and its log

@@ -96,11 +96,11 @@ Test(compose, the_geowire_service_environment_runs_the_shipped_config, .timeout 
     free(log);
     gwt_msgs_t out;
     gwt_consume(b, names[1], N, 500, 60000, &out);
-    gwk_cover_t c = gwk_cover(&out, "cmp", N);
+    gwt_cover_t c = gwk_cover(&out, "cmp", N);
     cr_assert_eq(c.distinct, N);
     gwt_msgs_free(&out);
     gwt_proc_free(&d);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
 
     if (system("docker compose version > /dev/null 2>&1") == 0) {
         cr_assert_eq(system("docker compose -f docker-compose.yml config -q"), 0,

@@ -52,7 +52,7 @@ Test(e2e, items_50k_reach_the_output_valid_and_complete, .timeout = 400)
 
     gwt_msgs_t out;
     gwt_consume(b, enriched, N, 1000, 120000, &out);
-    gwk_cover_t c = gwk_cover(&out, "e2e", N);
+    gwt_cover_t c = gwk_cover(&out, "e2e", N);
     cr_assert_eq(c.distinct, N, "ids present: %zu of %d", c.distinct, N);
     cr_assert_eq(c.foreign, 0);
     cr_assert_eq(c.duplicates, 0, "a clean run repeats nothing (%zu duplicates)", c.duplicates);
@@ -62,7 +62,7 @@ Test(e2e, items_50k_reach_the_output_valid_and_complete, .timeout = 400)
     gwk_validate(&out, 25, "e2e-records");
     gwt_msgs_free(&out);
     gwt_proc_free(&d);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
 }
 
@@ -203,7 +203,7 @@ Test(e2e, dead_letters_alerts_and_aggregates_as_on_the_mock, .timeout = 240)
         gwt_msgs_free(&all[i]->alerts);
         gwt_msgs_free(&all[i]->aggregates);
     }
-    gwk_items_free(good, GOOD);
+    gwt_items_free(good, GOOD);
     for (size_t i = 0; i < nfeed; i++) free(feed[i]);
 }
 
@@ -294,13 +294,13 @@ Test(e2e, zstd_compresses_on_the_broker_and_java_reads_the_records, .timeout = 3
         json_decref(j);
         java.n++;
     }
-    gwk_cover_t jc = gwk_cover(&java, "cz", N);
+    gwt_cover_t jc = gwk_cover(&java, "cz", N);
     cr_assert_eq(jc.distinct, N, "the Java consumer decoded %zu of %d ids", jc.distinct, N);
     gwt_msgs_free(&java);
     free(text);
     gwt_msgs_free(&out);
     gwt_proc_free(&d);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
 }
 
@@ -352,7 +352,7 @@ Test(e2e, sasl_credentials_from_the_environment_never_logged, .timeout = 200)
     cr_assert_null(strstr(log, bad_pw + strlen("GWK_SASL_PASSWORD=")), "the wrong password is logged");
     free(log);
     gwt_proc_free(&d);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
 }
 

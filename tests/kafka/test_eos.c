@@ -80,7 +80,7 @@ Test(eos, sigkill_and_restart_read_committed_sees_each_id_once, .timeout = 400)
     cr_assert_eq(rc, 0, "SIGTERM: exit %d", rc);
     gwt_proc_free(&d);
 
-    gwk_cover_t c = gwk_cover(&out, "ek", N);
+    gwt_cover_t c = gwk_cover(&out, "ek", N);
     int64_t on_log = gwt_topic_count(b, e.enriched);
     fprintf(stderr, "[figure] exactly_once, kill -9 after %lld records on the log, restart: read_committed "
             "sees %zu ids of %d, %zu duplicates (%lld records on the log incl. aborted ones and markers)\n",
@@ -92,7 +92,7 @@ Test(eos, sigkill_and_restart_read_committed_sees_each_id_once, .timeout = 400)
      * cover the whole input. */
     cr_assert_eq(gwt_committed_sum(b, e.pre, e.raw, PARTS), N);
     gwt_msgs_free(&out);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(e.cfg);
 }
 
@@ -134,7 +134,7 @@ Test(eos, a_second_instance_with_the_same_transactional_id_fences_the_first, .ti
     rc = gwt_wait(&z, 30000);
     if (rc != 0 || out.n != N1 + N2) gwk_dump_log(&z, "second instance");
     cr_assert_eq(rc, 0);
-    gwk_cover_t c1 = gwk_cover(&out, "ez", N1), c2 = gwk_cover(&out, "ez2", N2);
+    gwt_cover_t c1 = gwk_cover(&out, "ez", N1), c2 = gwk_cover(&out, "ez2", N2);
     fprintf(stderr, "[eos] fenced zombie: %zu + %zu ids, %zu records read_committed\n", c1.distinct,
             c2.distinct, out.n);
     cr_assert_eq(c1.distinct, N1);
@@ -143,8 +143,8 @@ Test(eos, a_second_instance_with_the_same_transactional_id_fences_the_first, .ti
     gwt_msgs_free(&out);
     gwt_proc_free(&a);
     gwt_proc_free(&z);
-    gwk_items_free(first, N1);
-    gwk_items_free(second, N2);
+    gwt_items_free(first, N1);
+    gwt_items_free(second, N2);
     free(e.cfg);
 }
 
@@ -198,7 +198,7 @@ Test(eos, an_abortable_error_aborts_rewinds_and_loses_nothing_on_the_mock, .time
     int aborted = gwt_wait_log(&d, "aborting the transaction", 90000);
     gwt_msgs_t out;
     gwt_consume(b, "news.enriched", N, 0, 90000, &out);
-    gwk_cover_t cov = gwk_cover(&out, "ea", N);
+    gwt_cover_t cov = gwk_cover(&out, "ea", N);
     if (!aborted || cov.distinct != N) gwk_dump_log(&d, "geowire");
     cr_assert(aborted, "the injected error did not abort a transaction");
     int64_t deadline = gwt_now() + 90000;
@@ -215,7 +215,7 @@ Test(eos, an_abortable_error_aborts_rewinds_and_loses_nothing_on_the_mock, .time
     cr_assert_eq(rc, 0);
     gwt_msgs_free(&out);
     gwt_proc_free(&d);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
     gw_embedded_stop(e);
 }

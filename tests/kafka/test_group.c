@@ -111,13 +111,13 @@ Test(group, sigkill_of_one_member_loses_nothing, .timeout = 400)
 
     gwt_msgs_t out;
     gwt_consume(b, g.enriched, (size_t)gwt_topic_count(b, g.enriched), 1500, 120000, &out);
-    gwk_cover_t c = gwk_cover(&out, "gk", N);
+    gwt_cover_t c = gwk_cover(&out, "gk", N);
     fprintf(stderr, "[figure] at_least_once, 3 members, kill -9 of one after %lld of %d records: "
             "%zu ids of %d, %zu duplicates\n", (long long)at_kill, N, c.distinct, N, c.duplicates);
     cr_assert_eq(c.distinct, N, "lost ids: %zu of %d present", c.distinct, N);
     cr_assert_eq(c.foreign, 0);
     gwt_msgs_free(&out);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
 }
 
 Test(group, graceful_stop_of_one_member_repeats_nothing, .timeout = 400)
@@ -143,11 +143,11 @@ Test(group, graceful_stop_of_one_member_repeats_nothing, .timeout = 400)
 
     gwt_msgs_t out;
     gwt_consume(b, g.enriched, N, 1500, 120000, &out);
-    gwk_cover_t c = gwk_cover(&out, "gs", N);
+    gwt_cover_t c = gwk_cover(&out, "gs", N);
     fprintf(stderr, "[figure] at_least_once, 3 members, graceful stop of one after %lld of %d records: "
             "%zu ids, %zu duplicates\n", (long long)at_stop, N, c.distinct, c.duplicates);
     cr_assert_eq(c.distinct, N);
     cr_assert_eq(c.duplicates, 0, "a graceful stop repeated %zu records", c.duplicates);
     gwt_msgs_free(&out);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
 }

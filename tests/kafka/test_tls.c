@@ -122,7 +122,7 @@ static double run_all(const char *bin, const char *cfg, const char *brokers, con
     cr_assert_eq(gwt_committed_sum(b, pre, raw, parts), (int64_t)n, "%s: every offset committed", pre);
     gwt_msgs_t out;
     gwt_consume(b, enriched, n, 1000, 120000, &out);
-    gwk_cover_t c = gwk_cover(&out, tag, n);
+    gwt_cover_t c = gwk_cover(&out, tag, n);
     cr_assert_eq(c.distinct, n, "%s: ids present: %zu of %zu", pre, c.distinct, n);
     cr_assert_eq(c.foreign, 0);
     cr_assert_eq(c.duplicates, 0, "%s: a clean run repeats nothing (%zu duplicates)", pre, c.duplicates);
@@ -156,7 +156,7 @@ Test(tls, mutual_tls_through_the_passthrough_and_no_secret_at_debug, .timeout = 
     cr_assert_not_null(strstr(log, "SSL_HANDSHAKE -> APIVERSION_QUERY"), "no TLS handshake in the log");
     cr_assert_null(strstr(log, kpw), "the key password appears in the log");
     free(log);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
 }
 
@@ -180,7 +180,7 @@ Test(tls, sasl_ssl_with_the_ca_only_and_no_secret_at_debug, .timeout = 300)
     cr_assert_not_null(strstr(log, "SSL_HANDSHAKE -> "), "no TLS handshake in the log");
     cr_assert_null(strstr(log, pass), "the SASL password appears in the log");
     free(log);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
 }
 
@@ -211,8 +211,8 @@ Test(tls, throughput_over_mutual_tls_beside_plaintext, .timeout = 600)
     free(log);
     fprintf(stderr, "[figure] real broker, 1 process, %d items: PLAINTEXT %.0f items/s, mutual TLS %.0f "
             "items/s (%.2fx)\n", N, r_plain, r_tls, r_tls / r_plain);
-    gwk_items_free(a, N);
-    gwk_items_free(b, N);
+    gwt_items_free(a, N);
+    gwt_items_free(b, N);
     free(cfg_plain);
     free(cfg_tls);
 }
@@ -299,7 +299,7 @@ Test(tls, every_broken_tls_setup_stops_the_daemon_with_its_cause, .timeout = 400
     snprintf(wrong, sizeof wrong, "not-%s", kpw);
     tls_t mtls = {"ssl", ca, 1, NULL};
     cr_assert_eq(must_fail("tls-wrong-key-password", sb, pre, &mtls, wrong, bad_key), 2);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
 }
 
 /* Host names are checked by default: librdkafka 2.0 made
@@ -327,6 +327,6 @@ Test(tls, a_broker_certificate_for_another_host_is_refused_by_default, .timeout 
     char *log = NULL;
     run_all(gwt_bin(), cfg, mb, pre, "misn", N, PARTS, tls_env(kpw), NULL, 1, &log);
     free(log);
-    gwk_items_free(items, N);
+    gwt_items_free(items, N);
     free(cfg);
 }

@@ -431,29 +431,33 @@ void gwt_items_free(char **v, size_t n)
     free(v);
 }
 
-size_t gwt_ids_seen(const gwt_msgs_t *ms, const char *tag, size_t n, size_t *dups)
+gwt_cover_t gwt_cover(const gwt_msgs_t *ms, const char *prefix, size_t n)
 {
-    unsigned *seen = calloc(n ? n : 1, sizeof *seen);
-    char prefix[64];
-    int pl = snprintf(prefix, sizeof prefix, "it-%s-", tag);
+    gwt_cover_t c = {0, 0, 0};
+    unsigned char *seen = calloc(n ? n : 1, 1);
+    size_t pl = strlen(prefix);
     for (size_t i = 0; i < ms->n; i++) {
         json_error_t e;
         json_t *j = json_loadb(ms->m[i].payload, ms->m[i].len, 0, &e);
         const char *id = j ? json_string_value(json_object_get(j, "id")) : NULL;
-        if (id && !strncmp(id, prefix, (size_t)pl)) {
-            size_t k = (size_t)atol(id + pl);
-            if (k < n) seen[k]++;
-        }
+        size_t k = n;
+        if (id && !strncmp(id, prefix, pl)) k = (size_t)strtoul(id + pl, NULL, 10);
+        if (k >= n) c.foreign++;
+        else if (seen[k]) c.duplicates++;
+        else { seen[k] = 1; c.distinct++; }
         json_decref(j);
     }
-    size_t c = 0, d = 0;
-    for (size_t i = 0; i < n; i++) {
-        c += seen[i] > 0;
-        d += seen[i] > 1 ? seen[i] - 1 : 0;
-    }
     free(seen);
-    if (dups) *dups = d;
     return c;
+}
+
+size_t gwt_ids_seen(const gwt_msgs_t *ms, const char *tag, size_t n, size_t *dups)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "it-%s-", tag);
+    gwt_cover_t c = gwt_cover(ms, prefix, n);
+    if (dups) *dups = c.duplicates;
+    return c.distinct;
 }
 
 struct gwt_stream {

@@ -109,8 +109,14 @@ int gwt_config_write(char *path, size_t n, const char *const *edits);
  * with gwt_items_free. */
 char **gwt_items(const char *tag, size_t n);
 void gwt_items_free(char **v, size_t n);
-/* Of the ids it-<tag>-0..n-1, how many occur among the messages' JSON "id";
- * *dups (may be NULL) gets the number of extra copies of those ids. */
+/* How the messages' JSON "id"s cover <prefix>0 .. <prefix>(n-1) (the
+ * number after the prefix, any zero padding): distinct ids seen, extra
+ * copies of those ids (duplicates), and messages with any other id or none
+ * (foreign). */
+typedef struct { size_t distinct, duplicates, foreign; } gwt_cover_t;
+gwt_cover_t gwt_cover(const gwt_msgs_t *ms, const char *prefix, size_t n);
+/* gwt_cover of the ids it-<tag>-0..n-1 (gwt_items'): the distinct ids;
+ * *dups (may be NULL) gets the duplicates. */
 size_t gwt_ids_seen(const gwt_msgs_t *ms, const char *tag, size_t n, size_t *dups);
 
 /* Produces items to a topic from a thread at a steady rate, with one
