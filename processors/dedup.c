@@ -18,6 +18,7 @@
 #include "geowire/dedup.h"
 #include "geowire/common.h"
 #include "geowire/text.h"
+#include "geowire/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,11 +101,8 @@ static uint64_t mix(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return mix(h ^ n);
-}
+/* A word's (or an id's) hash: its FNV-1a (words.h) mixed with its length. */
+static uint64_t hash_bytes(const char *s, size_t n) { return mix(gw_words_hash(s, n) ^ n); }
 
 /* ------------------------------------------------------------- markers */
 
@@ -310,39 +308,15 @@ static int push(uint64_t **v, size_t *cap, size_t n, uint64_t x) {
     return GW_OK;
 }
 
-/* ASCII bytes that are word characters (gw_cp_is_word for cp < 0x80). */
-static int ascii_word(unsigned char c) {
-    return (unsigned)(c - '0') < 10 || (unsigned)((c | 0x20) - 'a') < 26;
-}
-
-/* Is the character at s[i] a word character? *l = its length. ASCII, most
- * of a wire's text, is classified without decoding. */
-static int word_char(const char *s, size_t len, size_t i, size_t *l) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x80) {
-        *l = 1;
-        return ascii_word(c);
-    }
-    int32_t cp;
-    *l = (size_t)gw_utf8_decode(s, len, i, &cp);
-    return gw_cp_is_word(cp);
-}
-
-/* Word hashes of a folded field from folded offset `from`: words are runs
- * of letters, marks and digits, so punctuation, case and spacing do not
- * matter. */
-static int words(gw_dedup_t *d, const gw_text_t *t, size_t from, size_t *n) {
-    const char *s = t->fold;
-    size_t len = t->fold_len, i = from, l;
+/* Word hashes of a folded field from folded offset `from` (a word the
+ * offset cuts counts as its part after it), from the words the normaliser
+ * found: words are runs of letters, marks and digits, so punctuation, case
+ * and spacing do not matter. */
+static int words(gw_dedup_t *d, const gw_text_t *t, const gw_words_t *ws, size_t from, size_t *n) {
+    gw_word_t w;
     *n = 0;
-    while (i < len) {
-        if (!word_char(s, len, i, &l)) {
-            i += l;
-            continue;
-        }
-        size_t w = i;
-        do i += l; while (i < len && word_char(s, len, i, &l));
-        if (push(&d->tok, &d->tok_cap, *n, hash_bytes(s + w, i - w)) != GW_OK) return GW_ENOMEM;
+    for (size_t k = gw_words_after(ws, from); gw_words_next(ws, t->fold, from, t->fold_len, &k, &w);) {
+        if (push(&d->tok, &d->tok_cap, *n, mix(w.hash ^ w.len)) != GW_OK) return GW_ENOMEM;
         (*n)++;
     }
     return GW_OK;
@@ -389,8 +363,8 @@ static int fingerprint(gw_dedup_t *d, const gw_record_t *r, print_t *p) {
     size_t from = 0;
     while (from < b->fold_len && b->map && b->map[from] < r->dateline_end) from++;
     size_t n;
-    if (words(d, b, from, &n) != GW_OK) return GW_ENOMEM;
-    if (!n && words(d, &r->text[GW_FIELD_TITLE], 0, &n) != GW_OK) return GW_ENOMEM;
+    if (words(d, b, &r->words[GW_FIELD_BODY], from, &n) != GW_OK) return GW_ENOMEM;
+    if (!n && words(d, &r->text[GW_FIELD_TITLE], &r->words[GW_FIELD_TITLE], 0, &n) != GW_OK) return GW_ENOMEM;
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (size_t i = 0; i < n; i++) h = mix(h ^ d->tok[i]) + i;
     p->exact = mix(h ^ n);

@@ -56,17 +56,8 @@ struct gw_langid {
     size_t cap, count;
 };
 
-/* FNV-1a, one byte at a time: detection hashes each word's bytes as it
- * reads them. */
-#define HASH_INIT 1469598103934665603ull
-static inline uint64_t hash_step(uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
-
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = HASH_INIT;
-    for (size_t i = 0; i < n; i++) h = hash_step(h, (unsigned char)s[i]);
-    return h;
-}
-
+/* Entries are keyed by gw_words_hash, the hash each word of a text
+ * carries (words.h), so detection never hashes a word again. */
 /* The entry of word w[0, n) whose hash is h. */
 static entry_t *find(const gw_langid_t *l, uint64_t h, const char *w, size_t n) {
     if (!l->cap) return NULL;
@@ -84,7 +75,7 @@ static int grow(gw_langid_t *l) {
     if (!t) return GW_ENOMEM;
     for (size_t i = 0; i < l->cap; i++) {
         if (!l->tab[i].word) continue;
-        size_t j = (size_t)hash_bytes(l->tab[i].word, l->tab[i].len) & (cap - 1);
+        size_t j = (size_t)gw_words_hash(l->tab[i].word, l->tab[i].len) & (cap - 1);
         while (t[j].word) j = (j + 1) & (cap - 1);
         t[j] = l->tab[i];
     }
@@ -95,10 +86,11 @@ static int grow(gw_langid_t *l) {
 }
 
 static int insert(gw_langid_t *l, const char *w, size_t n, uint32_t bit) {
-    entry_t *e = find(l, hash_bytes(w, n), w, n);
+    uint64_t h = gw_words_hash(w, n);
+    entry_t *e = find(l, h, w, n);
     if (!e) {
         if ((l->count + 1) * 2 > l->cap && grow(l)) return GW_ENOMEM;
-        size_t i = (size_t)hash_bytes(w, n) & (l->cap - 1);
+        size_t i = (size_t)h & (l->cap - 1);
         while (l->tab[i].word) i = (i + 1) & (l->cap - 1);
         e = &l->tab[i];
         if (!(e->word = gw_strndup(w, n))) return GW_ENOMEM;
@@ -238,80 +230,67 @@ static const char *finish(const char *code, double conf, double *confidence) {
     return code;
 }
 
-const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
-                           double *confidence) {
-    if (!text || !len) return finish("und", 0, confidence);
-    gw_text_t t;
-    gw_text_init(&t);
-    if (!gw_utf8_valid(text, len)) return finish("und", 0, confidence);
-    if (gw_text_fold(&t, text, len)) { /* out of memory: not "und", which is an answer */
-        gw_text_free(&t);
-        return finish(NULL, 0, confidence);
+/* What a text's words say so far. */
+typedef struct {
+    size_t count[S_N];
+    size_t letters, vi, uk, ru_only;
+    double score[MAX_LANGS];
+    double hits;
+} tally_t;
+
+/* Counts a non-ASCII word's letters by script, and the letters telling
+ * Vietnamese from other Latin text and Ukrainian from Russian. */
+static void tally_scripts(tally_t *t, const char *f, const gw_word_t *w) {
+    size_t i = w->start, end = (size_t)w->start + w->len;
+    while (i < end) {
+        int32_t cp;
+        i += (size_t)gw_utf8_decode(f, end, i, &cp);
+        if (cp < 0x80 && cp <= '9') continue; /* digits say nothing */
+        int s = script_of(cp);
+        if (s < 0) continue;
+        t->count[s]++;
+        t->letters++;
+        if (s == S_LATIN && is_vi_letter(cp)) t->vi++;
+        if (s == S_CYR) {
+            if (cp == 0x0456 || cp == 0x0457 || cp == 0x0454 || cp == 0x0491) t->uk++;
+            if (cp == 0x044B || cp == 0x044D || cp == 0x044A || cp == 0x0451) t->ru_only++;
+        }
     }
-    const char *code = gw_lang_detect_folded(l, t.fold, t.fold_len, confidence);
-    gw_text_free(&t);
-    return code;
 }
 
-const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fold_len,
-                                  double *confidence) {
-    size_t count[S_N] = {0};
-    size_t letters = 0, vi = 0, uk = 0, ru_only = 0;
-    double score[MAX_LANGS] = {0};
-    double hits = 0;
-    size_t i = 0;
-    while (i < fold_len) {
-        /* One word: a run of word characters, hashed as it is read. */
-        size_t ws = i;
-        uint64_t h = HASH_INIT;
-        int32_t cp;
-        while (i < fold_len) {
-            unsigned char c = (unsigned char)f[i];
-            if (c < 0x80) { /* folded ASCII: a-z, 0-9 or a separator, no calls */
-                if (c >= 'a' && c <= 'z') { count[S_LATIN]++; letters++; i++; h = hash_step(h, c); continue; }
-                if (c >= '0' && c <= '9') { i++; h = hash_step(h, c); continue; } /* digits say nothing */
-                if (c < 'A' || c > 'Z') { cp = c; break; }
-            }
-            int n = gw_utf8_decode(f, fold_len, i, &cp);
-            if (!gw_cp_is_word(cp)) break;
-            for (int b = 0; b < n; b++) h = hash_step(h, (unsigned char)f[i + (size_t)b]);
-            i += (size_t)n;
-            if (cp < 0x80 && cp <= '9') continue; /* digits say nothing */
-            int s = script_of(cp);
-            if (s < 0) continue;
-            count[s]++;
-            letters++;
-            if (s == S_LATIN && is_vi_letter(cp)) vi++;
-            if (s == S_CYR) {
-                if (cp == 0x0456 || cp == 0x0457 || cp == 0x0454 || cp == 0x0491) uk++;
-                if (cp == 0x044B || cp == 0x044D || cp == 0x044A || cp == 0x0451) ru_only++;
-            }
-        }
-        if (i > ws && l) {
-            entry_t *e = find(l, h, f + ws, i - ws);
-            if (e) {
-                for (uint32_t mk = e->mask; mk; mk &= mk - 1) score[__builtin_ctz(mk)] += e->share;
-                hits += 1.0;
-            }
-        }
-        if (i == ws) i += (size_t)gw_utf8_decode(f, fold_len, i, &cp);
+/* One word: its letters by script, and its stopword lists. An ASCII word's
+ * letters are all Latin, counted by the word pass. */
+static void tally_word(const gw_langid_t *l, tally_t *t, const char *f, const gw_word_t *w) {
+    if (w->wide) tally_scripts(t, f, w);
+    else {
+        t->count[S_LATIN] += w->letters;
+        t->letters += w->letters;
     }
-    if (!letters) return finish("und", 0, confidence);
+    if (!l) return;
+    const entry_t *e = find(l, w->hash, f + w->start, w->len);
+    if (e) {
+        for (uint32_t mk = e->mask; mk; mk &= mk - 1) t->score[__builtin_ctz(mk)] += e->share;
+        t->hits += 1.0;
+    }
+}
 
+/* The verdict on a tally: the dominant script, then stopwords for Latin. */
+static const char *decide(const gw_langid_t *l, const tally_t *t, double *confidence) {
+    if (!t->letters) return finish("und", 0, confidence);
     int top = S_LATIN;
-    size_t cjk = count[S_HAN] + count[S_KANA];
+    size_t cjk = t->count[S_HAN] + t->count[S_KANA];
     for (int s = 0; s < S_N; s++)
-        if (count[s] > count[top]) top = s;
+        if (t->count[s] > t->count[top]) top = s;
     /* Han and Kana together make one script block for the decision. */
-    if (top != S_HAN && top != S_KANA && cjk > count[top]) top = S_HAN;
-    double share = (double)(top == S_HAN || top == S_KANA ? cjk : count[top]) / (double)letters;
-    if (top != S_LATIN && share * (double)letters < 2) return finish("und", 0, confidence);
+    if (top != S_HAN && top != S_KANA && cjk > t->count[top]) top = S_HAN;
+    double share = (double)(top == S_HAN || top == S_KANA ? cjk : t->count[top]) / (double)t->letters;
+    if (top != S_LATIN && share * (double)t->letters < 2) return finish("und", 0, confidence);
     switch (top) {
-    case S_CYR: return finish(uk > ru_only ? "uk" : "ru", share, confidence);
+    case S_CYR: return finish(t->uk > t->ru_only ? "uk" : "ru", share, confidence);
     case S_HAN:
     case S_KANA:
         /* Japanese mixes Kana into Han text; Chinese has none. */
-        return finish(count[S_KANA] * 10 >= cjk ? "ja" : "zh", share, confidence);
+        return finish(t->count[S_KANA] * 10 >= cjk ? "ja" : "zh", share, confidence);
     case S_HANGUL: return finish("ko", share, confidence);
     case S_THAI: return finish("th", share, confidence);
     case S_ARABIC: return finish("ar", share, confidence);
@@ -320,8 +299,9 @@ const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fo
     }
     /* Vietnamese writes nearly every syllable with ơ ư đ ă or a tone mark;
      * a name like "Nguyễn" in an English story is far below 3%. */
-    if (vi >= 3 && vi * 100 >= count[S_LATIN] * 3) return finish("vi", share, confidence);
-    if (!l || hits < MIN_LATIN_HITS) return finish("und", 0, confidence);
+    if (t->vi >= 3 && t->vi * 100 >= t->count[S_LATIN] * 3) return finish("vi", share, confidence);
+    if (!l || t->hits < MIN_LATIN_HITS) return finish("und", 0, confidence);
+    const double *score = t->score;
     size_t best = 0, second = SIZE_MAX;
     for (size_t b = 1; b < l->ncodes; b++) {
         if (score[b] > score[best]) { second = best; best = b; }
@@ -332,4 +312,35 @@ const char *gw_lang_detect_folded(const gw_langid_t *l, const char *f, size_t fo
     if (second != SIZE_MAX && score[best] - score[second] < 1e-9)
         return finish("und", 0, confidence); /* e.g. Malay or Indonesian with no telling word */
     return finish(l->codes[best], total > 0 ? score[best] / total : 0, confidence);
+}
+
+const char *gw_lang_detect_parts(const gw_langid_t *l, const gw_lang_part_t *parts, size_t nparts,
+                                 double *confidence) {
+    tally_t t;
+    memset(&t, 0, sizeof(t));
+    for (size_t p = 0; p < nparts; p++) {
+        const gw_lang_part_t *pt = &parts[p];
+        gw_word_t w;
+        for (size_t k = gw_words_after(pt->words, pt->from); gw_words_next(pt->words, pt->fold, pt->from, pt->to, &k, &w);)
+            tally_word(l, &t, pt->fold, &w);
+    }
+    return decide(l, &t, confidence);
+}
+
+const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
+                           double *confidence) {
+    if (!text || !len || !gw_utf8_valid(text, len)) return finish("und", 0, confidence);
+    gw_text_t t;
+    gw_words_t ws = {0};
+    gw_text_init(&t);
+    const char *code = NULL; /* out of memory: not "und", which is an answer */
+    if (!gw_text_fold(&t, text, len) && !gw_words_find(&ws, t.fold, t.fold_len)) {
+        gw_lang_part_t part = {.fold = t.fold, .words = &ws, .from = 0, .to = t.fold_len};
+        code = gw_lang_detect_parts(l, &part, 1, confidence);
+    } else {
+        finish(NULL, 0, confidence);
+    }
+    gw_words_free(&ws);
+    gw_text_free(&t);
+    return code;
 }

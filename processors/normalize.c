@@ -134,9 +134,10 @@ static size_t fold_at(const gw_text_t *t, size_t off, size_t *cur) {
 }
 
 /* Language per paragraph of the body (the title joins the first), the
- * item's language being the one with most text. Detection runs on slices
- * of the folded body: a paragraph break is a starter and folds to a space,
- * so a slice holds exactly the words of the paragraph folded alone. */
+ * item's language being the one with most text. Detection reads slices of
+ * the folded body's word list (words.h), found once for the whole body: a
+ * paragraph break is a starter and folds to a space, so a slice holds
+ * exactly the words of the paragraph folded alone. */
 static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
     size_t tally[32], best = 0;
     snprintf(r->lang, sizeof(r->lang), "und");
@@ -154,19 +155,16 @@ static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
             const char *code;
             size_t bytes = len;
             size_t fs = fold_at(bt, start, &cur), fe = fold_at(bt, i, &cur);
+            gw_lang_part_t parts[2] = {
+                {.fold = tt->fold, .words = &r->words[GW_FIELD_TITLE], .from = 0, .to = tt->fold_len},
+                {.fold = bt->fold, .words = &r->words[GW_FIELD_BODY], .from = fs, .to = fe},
+            };
             if (first && r->field_len[GW_FIELD_TITLE]) {
                 /* Headlines are short: detect them together with the lead. */
-                gw_buf_t t;
-                gw_buf_init(&t);
-                gw_buf_append(&t, tt->fold, tt->fold_len);
-                gw_buf_putc(&t, ' ');
-                gw_buf_append(&t, bt->fold + fs, fe - fs);
-                if (t.oom) { gw_buf_free(&t); return GW_ENOMEM; }
-                code = gw_lang_detect_folded(lid, t.data, t.len, NULL);
+                code = gw_lang_detect_parts(lid, parts, 2, NULL);
                 bytes = r->field_len[GW_FIELD_TITLE] + 1 + len;
-                gw_buf_free(&t);
             } else {
-                code = gw_lang_detect_folded(lid, bt->fold + fs, fe - fs, NULL);
+                code = gw_lang_detect_parts(lid, parts + 1, 1, NULL);
             }
             first = 0;
             if (r->n_langs < 32 && strcmp(code, "und") != 0 &&
@@ -188,6 +186,7 @@ static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
 int gw_normalize_run(gw_record_t *r, const gw_env_t *env) {
     for (int f = 0; f < GW_FIELDS; f++) {
         if (gw_text_fold(&r->text[f], r->field[f], r->field_len[f]) != GW_OK) return GW_ENOMEM;
+        if (gw_words_find(&r->words[f], r->text[f].fold, r->text[f].fold_len) != GW_OK) return GW_ENOMEM;
         if (split_sentences(r, f) != GW_OK) return GW_ENOMEM;
     }
     const char *b = r->field[GW_FIELD_BODY];

@@ -83,7 +83,10 @@ void gw_record_reset(gw_record_t *r) {
 void gw_record_free(gw_record_t *r) {
     gw_record_reset(r);
     free_hits(r);
-    for (int f = 0; f < GW_FIELDS; f++) gw_text_free(&r->text[f]);
+    for (int f = 0; f < GW_FIELDS; f++) {
+        gw_text_free(&r->text[f]);
+        gw_words_free(&r->words[f]);
+    }
     gw_buf_free(&r->warnings);
     gw_buf_free(&r->alerts);
     gw_buf_free(&r->out);

@@ -12,6 +12,7 @@
 #define GEOWIRE_LANG_H
 
 #include <stddef.h>
+#include "geowire/words.h"
 
 typedef struct gw_langid gw_langid_t;
 
@@ -26,10 +27,18 @@ void gw_lang_free(gw_langid_t *l);
  * Pure: safe from any thread. */
 const char *gw_lang_detect(const gw_langid_t *l, const char *text, size_t len,
                            double *confidence);
-/* The same over text already folded by gw_text_fold (the normaliser folds
- * each field once and detects paragraph by paragraph on slices of it). */
-const char *gw_lang_detect_folded(const gw_langid_t *l, const char *fold, size_t len,
-                                  double *confidence);
+/* The same over stretches of folded text read through their word lists
+ * (words.h): the words of parts[k].fold[from, to), in order, as if the
+ * stretches were one text (the normaliser finds each field's words once and
+ * detects paragraph by paragraph, a headline with its lead). A word cut by
+ * `from` or `to` counts as its part inside. Never NULL. */
+typedef struct {
+    const char *fold;
+    const gw_words_t *words;     /* the words of fold */
+    size_t from, to;
+} gw_lang_part_t;
+const char *gw_lang_detect_parts(const gw_langid_t *l, const gw_lang_part_t *parts, size_t nparts,
+                                 double *confidence);
 /* True if `code` is a code this model can produce (for validating input). */
 int gw_lang_known(const gw_langid_t *l, const char *code);
 

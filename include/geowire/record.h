@@ -16,6 +16,7 @@
 #include "geowire/officials.h"
 #include "geowire/pipeline.h"
 #include "geowire/text.h"
+#include "geowire/words.h"
 
 enum { GW_FIELD_TITLE = 0, GW_FIELD_BODY = 1, GW_FIELDS = 2 };
 
@@ -77,6 +78,7 @@ typedef struct {
 
     /* normalise */
     gw_text_t text[GW_FIELDS];
+    gw_words_t words[GW_FIELDS]; /* the words of each folded field */
     char lang[8];
     gw_lang_count_t *langs; size_t n_langs;
     size_t lead_end;             /* end of the body's first paragraph */

@@ -101,7 +101,10 @@ Test(allocfail, golden_item_every_allocation, .timeout = 600) {
     char *p = slurp("tests/fixtures/golden-visit.json", &len);
     long n = fail_each_allocation(p, len);
     cr_log_info("golden item: %ld allocations failed in turn", n);
-    cr_assert_gt(n, 50);
+    /* A floor proving the injection walked the whole chain: the item makes
+     * 49 allocations since language identification stopped copying the
+     * headline and the lead into a buffer of their own (51 or more before). */
+    cr_assert_gt(n, 40);
     free(p);
 }
 
