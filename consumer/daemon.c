@@ -11,9 +11,16 @@
  * failure is produced again; a dead-letter record refused permanently stops
  * the daemon without storing its offset. Nothing is ever skipped silently.
  *
- * Threads: everything runs on the main thread (delivery reports are served
- * by rd_kafka_poll/flush on it, rebalances by rd_kafka_consumer_poll), except
- * the shutdown watchdog and librdkafka's own threads (which only log).
+ * Threads: the processor chain runs on the processing thread (worker.h),
+ * one item at a time in consume order; everything else on the main thread
+ * (delivery reports are served by rd_kafka_poll/flush on it, rebalances by
+ * rd_kafka_consumer_poll), except the shutdown watchdog and librdkafka's own
+ * threads (which only log). The main thread hands each consumed item to the
+ * processing thread and takes finished ones back in the same order; only
+ * then is an item registered with the tracker and its records produced, so
+ * the delivery rules above hold unchanged. Whatever else uses the pipeline
+ * (reload, aggregate ticks and flushes) waits until no item is queued
+ * (settle_jobs).
  */
 #include "geowire/daemon.h"
 #include "geowire/backfill.h"
@@ -31,6 +38,7 @@
 #include "geowire/reload.h"
 #include "geowire/signals.h"
 #include "geowire/window.h"
+#include "geowire/worker.h"
 #include "geowire/txn.h"
 
 #include <errno.h>
@@ -47,6 +55,10 @@
 
 #define TOPIC_CHECK_TIMEOUT_MS 10000
 #define REVOKE_DRAIN_CAP_MS 10000
+/* Items queued for the processing thread: enough that it never waits for
+ * the main thread, few enough that settling them (before a reload or a
+ * rebalance) takes milliseconds. */
+#define WORKER_DEPTH 128
 
 /* One consumed input message, owned by the tracker (freed via item_free). */
 typedef struct {
@@ -60,6 +72,11 @@ typedef struct {
     size_t key_len;
     rd_kafka_headers_t *prov;  /* provenance of a redriven item (redrive.h), or NULL */
     int64_t consumed_us;  /* monotonic, for the consume-to-ack latency */
+    /* The processing thread's job (worker.h): in, then out. */
+    int skip;             /* older than --from-time: not processed, done at once */
+    gw_input_meta_t meta;
+    int rc;
+    gw_result_t res;      /* cleared once its records are produced */
 } item_ctx_t;
 
 typedef enum { REC_ENRICHED, REC_ALERT, REC_AGGREGATE, REC_DLQ } rec_kind_t;
@@ -90,6 +107,7 @@ typedef struct {
     rd_kafka_t *consumer, *producer;
     gw_txn_t *txn;            /* exactly_once only (consumer/txn.c) */
     gw_delivery_t *track;
+    gw_worker_t *worker;      /* runs the chain; the main thread never touches pipe while it has jobs */
     gw_backfill_t *backfill;  /* --from-time, else NULL */
     failed_t *failed_head, *failed_tail;
     int print;
@@ -148,6 +166,7 @@ static double ack_latency_ms(const daemon_t *dm, double q)
 static void item_free(void *u)
 {
     item_ctx_t *c = u;
+    gw_result_clear(&c->res);
     free(c->topic);
     free(c->payload);
     free(c->key);
@@ -309,11 +328,143 @@ static void produce_unsourced(daemon_t *dm, gw_result_t *res)
     gw_result_clear(res);
 }
 
+/* --bench-copy (hidden; `make bench` only): the record is a copy of the
+ * input, so the same consume/produce/delivery path runs with no processor
+ * and the benchmark can compare the enriching daemon with a bare copy. */
+static int bench_copy(const item_ctx_t *c, gw_result_t *res)
+{
+    if (!(res->record = dup_bytes(c->payload, c->len))) return GW_ENOMEM;
+    res->record_len = c->len;
+    return GW_OK;
+}
+
+/* The processing thread's function (worker.h): runs the chain over one
+ * consumed item. Touches only the item and the pipeline. */
+static void process_item(void *ud, void *job)
+{
+    const daemon_t *dm = ud;
+    item_ctx_t *c = job;
+    if (c->skip) return;
+    c->rc = dm->bench_copy ? bench_copy(c, &c->res)
+                           : gw_pipeline_process(dm->pipe, c->payload, c->len, &c->meta, &c->res);
+}
+
+/* Registers a processed item with the tracker and produces its records (or
+ * its dead letter). Items arrive here in consume order. */
+static void complete_item(daemon_t *dm, item_ctx_t *c)
+{
+    if (dm->fatal) { /* stopping: never registered, so consumed again next run */
+        item_free(c);
+        return;
+    }
+    if (c->skip) {
+        /* Older than --from-time: done at once, so its offset is committed. */
+        if (gw_delivery_register(dm->track, c->topic, c->partition, c->offset, 0, c, NULL) == GW_ENOMEM) {
+            item_free(c);
+            set_fatal(dm, "out of memory while tracking a consumed message");
+        }
+        return;
+    }
+    gw_result_t *res = &c->res;
+    if (c->rc != GW_OK && res->reason == GW_REASON_NONE) {
+        res->reason = GW_REASON_INTERNAL;
+        snprintf(res->message, sizeof res->message, "processing failed: out of memory");
+    }
+    unsigned count = 1u + (unsigned)res->n_emits;
+
+    int r = gw_delivery_register(dm->track, c->topic, c->partition, c->offset, count, c, &c->item);
+    if (r == GW_EINVAL) {
+        /* Already tracked (a re-fetch of an offset still in flight): the
+         * first copy completes it. */
+        item_free(c);
+        return;
+    }
+    if (r != GW_OK) {
+        item_free(c);
+        set_fatal(dm, "out of memory while tracking a consumed message");
+        return;
+    }
+    dm->n_items++;
+    gw_metrics_consumed(dm->metrics);
+    gw_metrics_item(dm->metrics, res);
+    gw_window_add(dm->window, gw_now_ms(), res);
+    char te[GW_ERRLEN];
+    if (dm->txn && gw_txn_item(dm->txn, te, sizeof te) != GW_OK) {
+        gw_result_clear(res);
+        set_fatal(dm, te);
+        return;
+    }
+
+    rec_t *recs[1 + 64];
+    size_t nrec = count;
+    rec_t **rv = recs;
+    rec_t **heap = NULL;
+    if (nrec > sizeof recs / sizeof recs[0]) {
+        heap = gw_calloc(nrec, sizeof *heap);
+        rv = heap;
+    }
+    size_t made = 0;
+    while (rv && made < nrec) {
+        rv[made] = gw_calloc(1, sizeof(rec_t));
+        if (!rv[made]) break;
+        rv[made++]->ctx = c;
+    }
+    if (!rv || made < nrec) {
+        /* Registered but never produced: the item stays open, so its offset
+         * is never stored; stop and let the next run redo it. */
+        for (size_t i = 0; rv && i < made; i++) free(rv[i]);
+        free(heap);
+        gw_result_clear(res);
+        set_fatal(dm, "out of memory while producing");
+        return;
+    }
+
+    /* Keyed by the input key, else by the item id, so one item's records
+     * keep their order on one partition. */
+    const char *k = c->key ? c->key : res->id;
+    size_t kl = c->key ? c->key_len : (res->id ? strlen(res->id) : 0);
+    if (res->reason != GW_REASON_NONE) {
+        produce_dlq(dm, rv[0], res->reason, res->message);
+    } else {
+        rv[0]->kind = REC_ENRICHED;
+        produce(dm, rv[0], res->record, res->record_len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
+    }
+    for (size_t i = 0; i < res->n_emits; i++) {
+        const gw_emit_t *e = &res->emits[i];
+        rv[i + 1]->kind = e->kind == GW_EMIT_AGGREGATE ? REC_AGGREGATE : REC_ALERT;
+        produce(dm, rv[i + 1], e->data, e->len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
+    }
+    free(heap);
+    gw_result_clear(res);
+}
+
+/* Takes back the items the processing thread has finished, waiting at most
+ * wait_ms for the first. Returns how many were completed. */
+static size_t complete_done(daemon_t *dm, int wait_ms)
+{
+    size_t n = 0;
+    item_ctx_t *c;
+    while ((c = gw_worker_done(dm->worker, n ? 0 : wait_ms))) {
+        complete_item(dm, c);
+        n++;
+    }
+    return n;
+}
+
+/* Completes every queued item: before anything else uses the pipeline
+ * (reload, aggregate windows), before a rebalance lets partitions go, and
+ * at shutdown. Bounded: the queue is short and each item finite. */
+static void settle_jobs(daemon_t *dm)
+{
+    while (gw_worker_pending(dm->worker)) complete_done(dm, 100);
+}
+
 /* Closes the aggregate windows a quiet wire leaves open (flush = 0), or
  * emits every open window before offsets are committed at shutdown or on a
  * revoke (flush = 1): README "Aggregates". */
 static void aggregates_tick(daemon_t *dm, int flush)
 {
+    settle_jobs(dm);
     gw_result_t res;
     if ((flush ? gw_pipeline_flush(dm->pipe, &res) : gw_pipeline_tick(dm->pipe, gw_now_ms(), &res)) != GW_OK)
         gw_log(GW_LOG_WARN, "daemon", "out of memory while closing aggregate windows; they stay open",
@@ -550,6 +701,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return;
     }
 
+    /* Queued items are produced and tracked before their partitions go. */
+    settle_jobs(dm);
     int lost = rd_kafka_assignment_lost(rk);
     gw_metrics_rebalance(dm->metrics, lost ? GW_REBALANCE_LOST : GW_REBALANCE_REVOKED, parts->cnt);
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !lost) {
@@ -666,16 +819,8 @@ static int backpressure(daemon_t *dm)
     return 0;
 }
 
-/* --bench-copy (hidden; `make bench` only): the record is a copy of the
- * input, so the same consume/produce/delivery path runs with no processor
- * and the benchmark can compare the enriching daemon with a bare copy. */
-static int bench_copy(const item_ctx_t *c, gw_result_t *res)
-{
-    if (!(res->record = dup_bytes(c->payload, c->len))) return GW_ENOMEM;
-    res->record_len = c->len;
-    return GW_OK;
-}
-
+/* A consumed message: copied into an item and queued for the processing
+ * thread (waiting for room by completing finished items). */
 static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
 {
     if (m->err) {
@@ -684,20 +829,16 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
                "code", rd_kafka_err2name(m->err), (const char *)NULL);
         return;
     }
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    if (dm->backfill && gw_backfill_skip(dm->backfill, m)) {
-        /* Older than --from-time: done at once, so its offset is committed. */
-        if (gw_delivery_register(dm->track, topic, m->partition, m->offset, 0, NULL, NULL) == GW_ENOMEM)
-            set_fatal(dm, "out of memory while tracking a consumed message");
-        return;
-    }
     item_ctx_t *c = gw_calloc(1, sizeof *c);
     if (c) {
-        c->topic = gw_strdup(topic);
-        c->payload = dup_bytes(m->payload ? m->payload : "", m->payload ? m->len : 0);
-        c->key = m->key ? dup_bytes(m->key, m->key_len) : NULL;
+        c->topic = gw_strdup(rd_kafka_topic_name(m->rkt));
+        c->skip = dm->backfill && gw_backfill_skip(dm->backfill, m);
+        if (!c->skip) {
+            c->payload = dup_bytes(m->payload ? m->payload : "", m->payload ? m->len : 0);
+            c->key = m->key ? dup_bytes(m->key, m->key_len) : NULL;
+        }
     }
-    if (!c || !c->topic || !c->payload || (m->key && !c->key)) {
+    if (!c || !c->topic || (!c->skip && (!c->payload || (m->key && !c->key)))) {
         if (c) item_free(c);
         set_fatal(dm, "out of memory while tracking a consumed message");
         return;
@@ -706,86 +847,12 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
     c->offset = m->offset;
     c->len = m->payload ? m->len : 0;
     c->key_len = m->key ? m->key_len : 0;
-    c->prov = gw_redrive_provenance(m);
+    if (!c->skip) c->prov = gw_redrive_provenance(m);
     c->consumed_us = mono_us();
-
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
-    gw_input_meta_t meta = {c->key, c->key_len, ts >= 0 ? ts : gw_now_ms(), c->partition};
-    gw_result_t res;
-    memset(&res, 0, sizeof res);
-    int rc = dm->bench_copy ? bench_copy(c, &res) : gw_pipeline_process(dm->pipe, c->payload, c->len, &meta, &res);
-    if (rc != GW_OK && res.reason == GW_REASON_NONE) {
-        res.reason = GW_REASON_INTERNAL;
-        snprintf(res.message, sizeof res.message, "processing failed: out of memory");
-    }
-    unsigned count = 1u + (unsigned)res.n_emits;
-
-    int r = gw_delivery_register(dm->track, c->topic, c->partition, c->offset, count, c, &c->item);
-    if (r == GW_EINVAL) {
-        /* Already tracked (a re-fetch of an offset still in flight): the
-         * first copy completes it. */
-        item_free(c);
-        gw_result_clear(&res);
-        return;
-    }
-    if (r != GW_OK) {
-        item_free(c);
-        gw_result_clear(&res);
-        set_fatal(dm, "out of memory while tracking a consumed message");
-        return;
-    }
-    dm->n_items++;
-    gw_metrics_consumed(dm->metrics);
-    gw_metrics_item(dm->metrics, &res);
-    gw_window_add(dm->window, gw_now_ms(), &res);
-    char te[GW_ERRLEN];
-    if (dm->txn && gw_txn_item(dm->txn, te, sizeof te) != GW_OK) {
-        gw_result_clear(&res);
-        set_fatal(dm, te);
-        return;
-    }
-
-    rec_t *recs[1 + 64];
-    size_t nrec = count;
-    rec_t **rv = recs;
-    rec_t **heap = NULL;
-    if (nrec > sizeof recs / sizeof recs[0]) {
-        heap = gw_calloc(nrec, sizeof *heap);
-        rv = heap;
-    }
-    size_t made = 0;
-    while (rv && made < nrec) {
-        rv[made] = gw_calloc(1, sizeof(rec_t));
-        if (!rv[made]) break;
-        rv[made++]->ctx = c;
-    }
-    if (!rv || made < nrec) {
-        /* Registered but never produced: the item stays open, so its offset
-         * is never stored; stop and let the next run redo it. */
-        for (size_t i = 0; rv && i < made; i++) free(rv[i]);
-        free(heap);
-        gw_result_clear(&res);
-        set_fatal(dm, "out of memory while producing");
-        return;
-    }
-
-    /* Keyed by the input key, else by the item id, so one item's records
-     * keep their order on one partition. */
-    const char *k = c->key ? c->key : res.id;
-    size_t kl = c->key ? c->key_len : (res.id ? strlen(res.id) : 0);
-    if (res.reason != GW_REASON_NONE) {
-        produce_dlq(dm, rv[0], res.reason, res.message);
-    } else {
-        rv[0]->kind = REC_ENRICHED;
-        produce(dm, rv[0], res.record, res.record_len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
-    }
-    for (size_t i = 0; i < res.n_emits; i++) {
-        const gw_emit_t *e = &res.emits[i];
-        rv[i + 1]->kind = e->kind == GW_EMIT_AGGREGATE ? REC_AGGREGATE : REC_ALERT;
-        produce(dm, rv[i + 1], e->data, e->len, k, kl, make_headers(c, GW_REASON_NONE, NULL));
-    }
-    free(heap);
-    gw_result_clear(&res);
+    c->meta = (gw_input_meta_t){c->key, c->key_len, ts >= 0 ? ts : gw_now_ms(), c->partition};
+    while (gw_worker_full(dm->worker)) complete_done(dm, 100);
+    gw_worker_submit(dm->worker, c);
 }
 
 /* ------------------------------------------------------------------ feed */
@@ -1185,7 +1252,11 @@ int gw_cmd_run(int argc, char **argv)
         goto out;
     }
     dm.track = gw_delivery_new(item_free);
-    if (!dm.track) { gw_log(GW_LOG_ERROR, "daemon", "out of memory", (const char *)NULL); goto out; }
+    /* Exactly-once processes on the main thread: an aborted transaction
+     * rewinds the consumer, and no consumed item may still be queued then. */
+    dm.worker = gw_worker_new(WORKER_DEPTH, dm.cfg->kafka.guarantee != GW_GUARANTEE_EXACTLY_ONCE,
+                              process_item, &dm);
+    if (!dm.track || !dm.worker) { gw_log(GW_LOG_ERROR, "daemon", "out of memory", (const char *)NULL); goto out; }
 
     if (!strcmp(brokers, "embedded")) {
         const char *topics[] = {dm.cfg->topics.input, dm.cfg->topics.output, dm.cfg->topics.alerts,
@@ -1267,19 +1338,25 @@ int gw_cmd_run(int argc, char **argv)
         if (dm.txn) txn_settle(&dm, 0, NULL);
         handle_failed(&dm);
         store_offsets(&dm);
-        if (gw_reload_poll(dm.pipe, dm.cfg) > 0) /* between items: SIGHUP, POST /-/reload */
-            metrics_pipeline(&dm);
+        if (gw_reload_pending()) { /* between items: SIGHUP, POST /-/reload */
+            settle_jobs(&dm);
+            if (gw_reload_poll(dm.pipe, dm.cfg) > 0) metrics_pipeline(&dm);
+        }
         if (backpressure(&dm)) continue;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(dm.consumer, 100);
+        /* While the processing thread has items, the consumer is only
+         * looked at, and the wait is for finished items instead. */
+        size_t queued = gw_worker_pending(dm.worker);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(dm.consumer, queued ? 0 : 100);
         if (m) {
             handle_message(&dm, m);
             rd_kafka_message_destroy(m);
-        } else {
+        } else if (!queued) {
             aggregates_tick(&dm, 0); /* a poll with nothing: the wire is quiet */
         }
+        complete_done(&dm, m ? 0 : 10);
         rd_kafka_poll(dm.producer, 0);
-        if (dm.backfill && !gw_delivery_in_flight(dm.track) && !dm.failed_head &&
-            gw_backfill_caught_up(dm.backfill, dm.consumer)) {
+        if (dm.backfill && !gw_worker_pending(dm.worker) && !gw_delivery_in_flight(dm.track) &&
+            !dm.failed_head && gw_backfill_caught_up(dm.backfill, dm.consumer)) {
             gw_log(GW_LOG_INFO, "backfill", "caught up with the end offsets seen at assignment",
                    (const char *)NULL);
             break;
@@ -1302,6 +1379,7 @@ int gw_cmd_run(int argc, char **argv)
         pthread_t th;
         int have_wd = pthread_create(&th, NULL, watchdog_main, &w) == 0;
 
+        settle_jobs(&dm);
         if (!dm.fatal) aggregates_tick(&dm, 1);
         /* Leave a little of the budget for close and destroy. */
         int drained = drain(&dm, mono_ms() + w.timeout_ms * 3 / 4);
@@ -1373,6 +1451,7 @@ out:
     gw_metrics_free(dm.metrics);
     free_failed(&dm);
     gw_txn_free(dm.txn);
+    gw_worker_free(dm.worker);
     gw_delivery_free(dm.track);
     gw_backfill_free(dm.backfill);
     gw_pipeline_free(dm.pipe);

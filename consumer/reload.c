@@ -31,6 +31,11 @@ void gw_reload_request(void)
     atomic_store(&g_flag, 1);
 }
 
+int gw_reload_pending(void)
+{
+    return atomic_load(&g_flag);
+}
+
 int gw_reload_request_wait(int timeout_ms, char *msg, size_t n)
 {
     struct timespec dl;

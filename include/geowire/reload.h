@@ -32,6 +32,10 @@ int gw_reload_request_wait(int timeout_ms, char *msg, size_t n);
  * main loop did not get to it. `ud` is unused. */
 void gw_reload_http(const gw_http_req_t *req, gw_http_resp_t *resp, void *ud);
 
+/* 1 when a reload was asked for and gw_reload_poll has not carried it out
+ * yet: the loop first lets the processing thread finish its items. */
+int gw_reload_pending(void);
+
 /* Called by the main loop between items: when a reload was requested,
  * reloads `p` from the file `running` was loaded from, logs the outcome and
  * answers the waiting callers. Returns 0 when none was requested, 1 when a
