@@ -304,6 +304,51 @@ Test(dedup, memory_is_bounded_by_the_window, .timeout = 300) {
     expect(dedup_of("copy", "Another headline", body, T0 + 100000), "duplicate", 1, "item-99999", "item-99999");
 }
 
+static void window_1200(gw_config_t *c) { c->dedup.window_items = 1200; }
+
+/* A story of its own words followed by a paragraph every story shares, as
+ * template stories do (market reports, results): the shared paragraph puts
+ * every story in the same LSH buckets, so lookups meet long runs of
+ * candidates. 3,000 stories through a 1,200-item window: the band index is
+ * rebuilt (frozen) every 1,024 items, so copies are found both in its
+ * frozen part and in the part newer than the last rebuild, and an expired
+ * story the frozen part still lists is not found. */
+Test(dedup, copies_are_found_before_and_after_the_band_rebuild, .timeout = 300) {
+    gwt_state_free(&S);
+    gwt_state_new(&S, window_1200);
+    static const char *SHARED =
+        "Traders said volumes were thin ahead of the holiday and that the central bank was expected to keep "
+        "its policy rate unchanged at its meeting next week, according to a survey of economists.";
+    char body[4096], id[32];
+    for (int i = 0; i < 3000; i++) {
+        char *own = synthetic_body(i, 80, 0);
+        snprintf(body, sizeof body, "%s\n%s", own, SHARED);
+        free(own);
+        snprintf(id, sizeof id, "story-%d", i);
+        char *item = gwt_item(id, "Markets", body, NULL);
+        gw_input_meta_t meta = {.ingest_ms = T0 + i, .partition = 0};
+        gw_result_t res;
+        cr_assert_eq(gw_pipeline_process(S.p, item, strlen(item), &meta, &res), GW_OK);
+        cr_assert_eq(res.duplicate, 0, "story %d called a duplicate", i);
+        gw_result_clear(&res);
+        free(item);
+    }
+    /* story 1900: frozen (rebuilt at 2,048) and live (the window holds 1,800-2,999) */
+    static const struct { int story; const char *status; } copies[] = {{1900, "duplicate"}, {2990, "duplicate"},
+                                                                       {1000, "new"}};
+    for (size_t c = 0; c < sizeof copies / sizeof copies[0]; c++) {
+        char *own = synthetic_body(copies[c].story, 80, 20);
+        snprintf(body, sizeof body, "%s\n%s", own, SHARED);
+        free(own);
+        char copy_id[32], of[32];
+        snprintf(copy_id, sizeof copy_id, "copy-of-%d", copies[c].story);
+        snprintf(of, sizeof of, "story-%d", copies[c].story);
+        json_t *d = dedup_of(copy_id, "Markets, another outlet", body, T0 + 3000 + (int64_t)c);
+        if (!strcmp(copies[c].status, "duplicate")) expect(d, "duplicate", 1, of, of);
+        else expect(d, "new", 0, copy_id, NULL);
+    }
+}
+
 /* The stateful stages' settings are checked like every key: position and
  * range in the message. */
 Test(dedup, bad_settings_are_positioned_errors) {
