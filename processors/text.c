@@ -297,7 +297,7 @@ static int32_t post_map(int32_t cp) {
 }
 
 /* Appends one folded code point, collapsing white-space runs. */
-static int emit(gw_text_t *t, int32_t cp, uint32_t origin) {
+static inline int emit(gw_text_t *t, int32_t cp, uint32_t origin) {
     if (cp == ' ' && t->fold_len && t->fold[t->fold_len - 1] == ' ') return GW_OK;
     if (t->fold_len + 4 > t->cap && reserve(t, t->fold_len + 4)) return GW_ENOMEM;
     unsigned char *o = (unsigned char *)t->fold + t->fold_len;
@@ -316,7 +316,10 @@ static int emit(gw_text_t *t, int32_t cp, uint32_t origin) {
         o[3] = (unsigned char)(0x80 | (cp & 0x3F));
         n = 4;
     }
-    for (size_t k = 0; k < n; k++) t->map[t->fold_len + k] = origin;
+    /* all four: the room is reserved, and those past n are written over
+     * by what follows (or lie past the end) */
+    uint32_t *m = t->map + t->fold_len;
+    m[0] = m[1] = m[2] = m[3] = origin;
     t->fold_len += n;
     return GW_OK;
 }
