@@ -526,16 +526,19 @@ size_t gw_matcher_scan(const gw_matcher_t *m, const gw_text_t *t, gw_match_t *ou
     const unsigned char *f = (const unsigned char *)t->fold;
     int stop = 0;
     size_t next = 0; /* the end of the last match: no match overlaps it */
-    size_t len = t->fold_len;
-    for (size_t s = 0; s < t->n_starts; s++) {
-        size_t i = t->starts[s];
+    const uint32_t *starts = t->starts;
+    const struct node *nodes = m->nodes;
+    for (size_t s = 0, ns = t->n_starts; s < ns; s++) {
+        size_t i = starts[s];
         if (i < next) continue;
         /* Most starts end on no pattern: walk the trie until a node where
-         * one ends, and leave the choice of a span to try_at only then. */
+         * one ends, and leave the choice of a span to try_at only then. The
+         * walk needs no bound: the folded text ends in a NUL, and no node
+         * has a child on it (patterns hold no NUL, gw_matcher_add). */
         uint32_t node = m->root[f[i]];
         size_t j = i + 1;
-        while (node && m->nodes[node].head < 0 && j < len) node = child(m, node, f[j++]);
-        if (!node || m->nodes[node].head < 0) continue;
+        while (node && nodes[node].head < 0) node = child(m, node, f[j++]);
+        if (!node) continue;
         size_t end = try_at(m, t, i, node, j, &k, &stop);
         if (stop) break;
         if (end) next = end;

@@ -289,11 +289,36 @@ Test(match, degenerate_texts) {
     cr_assert_eq(N, 0);
 }
 
+/* The walk from a start has no bound of its own: it stops on the NUL that
+ * ends the folded text, on which no node has a child since patterns with a
+ * NUL are refused. A walk running off the end mid-pattern, a pattern
+ * ending at the very end, and a NUL inside the text (valid UTF-8 the
+ * pipeline repairs, but not every caller) each stop where they must. */
+Test(match, walk_stops_at_the_end_and_at_a_nul) {
+    add("kuala lumpur", 1, 0);
+    add("kuala", 2, 0);
+    const char *text = "in Kuala Lu";
+    scan(text);
+    cr_assert_eq(N, 1);
+    EXPECT(0, 2, "Kuala");
+    text = "to Kuala Lumpur";
+    scan(text);
+    cr_assert_eq(N, 1);
+    EXPECT(0, 1, "Kuala Lumpur");
+    static const char nul[] = "kuala\0lumpur kuala";
+    cr_assert_eq(gw_text_fold(&T, nul, sizeof nul - 1), 0);
+    N = gw_matcher_scan(M, &T, OUT, 64, &TRUNC);
+    cr_assert_eq(N, 2);
+    cr_assert(OUT[0].value == 2 && OUT[0].start == 0 && OUT[0].end == 5);
+    cr_assert(OUT[1].value == 2 && OUT[1].start == 13 && OUT[1].end == 18);
+}
+
 Test(match, refuses_bad_patterns) {
     cr_assert_eq(gw_matcher_add(M, "", 0, 1, 0), GW_EINVAL);
     cr_assert_eq(gw_matcher_add(M, "  \t ", 4, 1, 0), GW_EINVAL);
     cr_assert_eq(gw_matcher_add(M, "\xe2\x80\x8b\xc2\xa0", 5, 1, 0), GW_EINVAL);
     cr_assert_eq(gw_matcher_add(M, "bad\xc0\xaf", 5, 1, 0), GW_EINVAL);
+    cr_assert_eq(gw_matcher_add(M, "a\0b", 3, 1, 0), GW_EINVAL); /* the scan's walk relies on it */
     cr_assert_eq(gw_matcher_count(M), 0);
 }
 
