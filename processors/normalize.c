@@ -17,15 +17,19 @@ static int is_lower_ascii(char c) { return c >= 'a' && c <= 'z'; }
  * byte of 。 */
 static const unsigned char ends_sentence[256] = {['\n'] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, [0xE3] = 1};
 
-/* Whether any of the eight bytes in v (gw_load8) is one of those: most
+/* Whether any of the eight bytes in v (gw_load8) may be one of those: most
  * blocks hold none and are passed over at once. The zero-byte test is
- * exact for "any", over every byte value. */
+ * exact for "any", over every byte value; '.' and '?' are tested at once
+ * as the bytes b with b | 0x11 == 0x3F, which also takes '/' and '>' (the
+ * table turns those down). */
 static inline int may_end_sentence8(uint64_t v) {
-#define ZERO_IN(x) (((x) - 0x0101010101010101ull) & ~(x))
-#define HAS(c) ZERO_IN(v ^ (0x0101010101010101ull * (c)))
-    return ((HAS('\n') | HAS('.') | HAS('!') | HAS('?') | HAS(0xE3)) & 0x8080808080808080ull) != 0;
+#define ONES 0x0101010101010101ull
+#define ZERO_IN(x) (((x) - ONES) & ~(x))
+#define HAS(w, c) ZERO_IN((w) ^ (ONES * (c)))
+    return ((HAS(v, '\n') | HAS(v | ONES * 0x11, 0x3F) | HAS(v, '!') | HAS(v, 0xE3)) & (ONES * 0x80)) != 0;
 #undef HAS
 #undef ZERO_IN
+#undef ONES
 }
 
 /* A sentence ends at . ! ? or 。 followed by space and a capital, quote or

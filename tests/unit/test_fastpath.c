@@ -160,7 +160,8 @@ Test(fastpath, ascii_eight_at_a_time_equals_byte_by_byte) {
  * here, must give the same starts over texts built from what decides it:
  * the end marks with and without the space and capital, quote or digit
  * after them, line breaks, 。 and another character with its lead byte
- * (あ), at every shift within a block. */
+ * (あ), '/' and '>' (which the block test takes along with '.' and '?'),
+ * at every shift within a block. */
 static size_t sentences_by_byte(const char *s, size_t n, uint32_t *st) {
     size_t k = 0;
     st[k++] = 0;
@@ -180,7 +181,7 @@ static size_t sentences_by_byte(const char *s, size_t n, uint32_t *st) {
 Test(fastpath, sentences_eight_at_a_time_equal_byte_by_byte) {
     static const char *const pieces[] = {
         "word", "x", " ", "  ", ". ", ".", "! ", "? ", "?", "\n", "A", "b", "\"", "7", ",",
-        "U.S. ", "\xe3\x80\x82", "\xe3\x81\x82", "\xc3\xa9", "\xc3\x89",
+        "U.S. ", "\xe3\x80\x82", "\xe3\x81\x82", "\xc3\xa9", "\xc3\x89", "/ ", "> ", "1/2",
     };
     const size_t np = sizeof pieces / sizeof pieces[0];
     char err[256];
