@@ -1334,7 +1334,8 @@ int gw_cmd_run(int argc, char **argv)
      * around pause/resume, which backpressure uses. */
     while (!gw_signals_stop_requested()) {
         gw_metrics_heartbeat(dm.metrics);
-        gw_metrics_queues(dm.metrics, rd_kafka_outq_len(dm.producer), (int64_t)gw_delivery_in_flight(dm.track));
+        gw_metrics_queues(dm.metrics, (int64_t)gw_worker_pending(dm.worker), rd_kafka_outq_len(dm.producer),
+                          (int64_t)gw_delivery_in_flight(dm.track));
         if (dm.txn) txn_settle(&dm, 0, NULL);
         handle_failed(&dm);
         store_offsets(&dm);

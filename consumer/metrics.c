@@ -46,7 +46,7 @@ struct gw_metrics {
     atomic_int joined;                            /* an assignment arrived and was not lost */
     atomic_int stopping;
     atomic_int_fast64_t heartbeat_ms;             /* monotonic */
-    atomic_int_fast64_t producer_queue, in_flight;
+    atomic_int_fast64_t processing, producer_queue, in_flight;
     int64_t start_wall_ms;
 
     pthread_mutex_t mu;           /* guards everything below */
@@ -173,8 +173,9 @@ void gw_metrics_rebalance(gw_metrics_t *m, gw_rebalance_t ev, int partitions)
     }
 }
 
-void gw_metrics_queues(gw_metrics_t *m, int64_t producer_queue, int64_t in_flight)
+void gw_metrics_queues(gw_metrics_t *m, int64_t processing, int64_t producer_queue, int64_t in_flight)
 {
+    atomic_store(&m->processing, processing);
     atomic_store(&m->producer_queue, producer_queue);
     atomic_store(&m->in_flight, in_flight);
 }
@@ -372,6 +373,9 @@ void gw_metrics_render(gw_metrics_t *m, gw_buf_t *b)
     head(b, "geowire_producer_queue_messages", "gauge",
          "Messages in the producer's queue, not yet acknowledged (rd_kafka_outq_len).");
     gw_buf_printf(b, "geowire_producer_queue_messages %lld\n", (long long)atomic_load(&m->producer_queue));
+    head(b, "geowire_processing_queue_items", "gauge",
+         "Consumed items handed to the processing thread and not yet produced.");
+    gw_buf_printf(b, "geowire_processing_queue_items %lld\n", (long long)atomic_load(&m->processing));
     head(b, "geowire_items_in_flight", "gauge", "Consumed items not yet fully delivered.");
     gw_buf_printf(b, "geowire_items_in_flight %lld\n", (long long)atomic_load(&m->in_flight));
     head(b, "geowire_last_loop_seconds", "gauge", "Seconds since the main loop last turned.");
@@ -458,9 +462,9 @@ void gw_metrics_status(gw_metrics_t *m, gw_buf_t *b)
     }
     pthread_mutex_unlock(&m->mu);
     uint64_t cnt = ld(&m->lat_count);
-    gw_buf_printf(b, "],\"queues\":{\"producer\":%lld,\"in_flight\":%lld,\"assigned_partitions\":%lld},"
-                  "\"latency_avg_ms\":%.3f",
-                  (long long)atomic_load(&m->producer_queue), (long long)atomic_load(&m->in_flight),
+    gw_buf_printf(b, "],\"queues\":{\"processing\":%lld,\"producer\":%lld,\"in_flight\":%lld,"
+                  "\"assigned_partitions\":%lld},\"latency_avg_ms\":%.3f",
+                  (long long)atomic_load(&m->processing), (long long)atomic_load(&m->producer_queue), (long long)atomic_load(&m->in_flight),
                   (long long)atomic_load(&m->assigned),
                   cnt ? (double)ld(&m->lat_sum_us) / 1000.0 / (double)cnt : 0.0);
 }

@@ -49,7 +49,9 @@ int gw_metrics_declare_rule(gw_metrics_t *m, const char *rule);
 void gw_metrics_rebalance(gw_metrics_t *m, gw_rebalance_t ev, int partitions);
 /* The main loop turned (liveness). */
 void gw_metrics_heartbeat(gw_metrics_t *m);
-void gw_metrics_queues(gw_metrics_t *m, int64_t producer_queue, int64_t in_flight);
+/* Queue depths: items handed to the processing thread and not yet taken
+ * back, records in the producer queue, items not fully delivered. */
+void gw_metrics_queues(gw_metrics_t *m, int64_t processing, int64_t producer_queue, int64_t in_flight);
 /* Copies the version string. GW_OK or GW_ENOMEM. */
 int gw_metrics_dict_version(gw_metrics_t *m, const char *version);
 /* Shutdown has begun: not ready any more. */

@@ -119,6 +119,24 @@ Test(metrics, histogram_is_cumulative_and_counters_move)
     gw_metrics_free(m);
 }
 
+Test(metrics, queue_depths_reach_metrics_and_status)
+{
+    gw_metrics_t *m = gw_metrics_new();
+    gw_metrics_queues(m, 17, 230, 412);
+    char *t = render(m);
+    cr_expect(strstr(t, "\ngeowire_processing_queue_items 17\n"), "%s", t);
+    cr_expect(strstr(t, "\ngeowire_producer_queue_messages 230\n"), "%s", t);
+    cr_expect(strstr(t, "\ngeowire_items_in_flight 412\n"), "%s", t);
+    free(t);
+    gw_buf_t b;
+    gw_buf_init(&b);
+    gw_metrics_status(m, &b);
+    gw_buf_putc(&b, '\0');
+    cr_expect(strstr(b.data, "\"queues\":{\"processing\":17,\"producer\":230,\"in_flight\":412,"), "%s", b.data);
+    gw_buf_free(&b);
+    gw_metrics_free(m);
+}
+
 Test(metrics, rules_and_versions_are_escaped_labels)
 {
     gw_metrics_t *m = gw_metrics_new();
