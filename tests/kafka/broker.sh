@@ -166,7 +166,9 @@ running() {
     [ -f "$STATE/pid" ] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null
 }
 
+# $1: the attempt (1 when omitted), for the retry on a port taken meanwhile.
 start() {
+    local attempt="${1:-1}"
     if running; then echo "broker.sh: already running (pid $(cat "$STATE/pid"))" >&2; cat "$STATE/env"; return 0; fi
     need_tools
     resolve
@@ -250,6 +252,15 @@ EOF
     local deadline=$((SECONDS + START_TIMEOUT_S))
     until kcat -b "127.0.0.1:$pp" -L -m 5 2>/dev/null | grep -q '1 brokers'; do
         if ! running; then
+            # The ports were free when picked, seconds before the JVM binds
+            # them, and the machine's other clients take ephemeral ports all
+            # the while: one was taken once here. Start again on new ports.
+            if [ "$attempt" -lt 3 ] && grep -q "Address already in use" "$STATE/broker.log" 2>/dev/null; then
+                echo "broker.sh: a port was taken before the broker bound it; starting again on others" >&2
+                rm -f "$STATE/pid"
+                start $((attempt + 1))
+                return
+            fi
             tail -n 30 "$STATE/stdout.log" "$STATE/broker.log" >&2 2>/dev/null || true
             die "the broker exited during start (logs in $STATE)"
         fi

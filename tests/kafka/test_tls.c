@@ -133,55 +133,52 @@ static double run_all(const char *bin, const char *cfg, const char *brokers, con
     return (double)n * 1000.0 / (double)(t1 - t0 > 0 ? t1 - t0 : 1);
 }
 
-Test(tls, mutual_tls_through_the_passthrough_and_no_secret_at_debug, .timeout = 300)
+/* run_all at -vv for n items tagged `tag` (also the topic prefix and the
+ * config's name) through the TLS setup `t` on the listener named by the
+ * variable `brokers_var`, with `key_password` in the environment; then the
+ * log must hold librdkafka's conf dump with t's protocol and a TLS
+ * handshake, and never `secret`. Returns the log for the setup's own checks
+ * (caller frees). */
+static char *secure_run(const char *tag, size_t n, const tls_t *t, const char *brokers_var,
+                        const char *key_password, const char *secret)
 {
-    enum { N = 3000, PARTS = 3 };
-    const char *kpw = gwk_env("GW_KAFKA_SSL_KEY_PASSWORD");
+    enum { PARTS = 3 };
     char pre[64];
-    gwk_prefix(pre, sizeof pre, "mtls");
-    char **items = setup(pre, "mtls", N, PARTS);
+    gwk_prefix(pre, sizeof pre, tag);
+    char **items = setup(pre, tag, n, PARTS);
     const char *kv[16];
-    tls_t t = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1, NULL};
-    tls_pairs(kv, &t);
+    tls_pairs(kv, t);
     gwk_cfg_t c = {.producer = kv, .consumer = kv};
-    char *cfg = gwk_config("mtls", &c);
+    char *cfg = gwk_config(tag, &c);
     char *args[] = {"-vv", NULL};
     char *log = NULL;
-    run_all(gwt_bin(), cfg, gwk_env("GW_KAFKA_SSL_BROKERS"), pre, "mtls", N, PARTS, tls_env(kpw), args,
-            1, &log);
+    run_all(gwt_bin(), cfg, gwk_env(brokers_var), pre, tag, n, PARTS, tls_env(key_password), args, 1, &log);
+    char dump[64];
+    snprintf(dump, sizeof dump, "security.protocol = %s", t->protocol);
+    cr_assert_not_null(strstr(log, dump), "%s: no librdkafka conf dump in the -vv log", tag);
+    cr_assert_not_null(strstr(log, "SSL_HANDSHAKE -> "), "%s: no TLS handshake in the log", tag);
+    cr_assert_null(strstr(log, secret), "%s: a secret appears in the log", tag);
+    gwt_items_free(items, n);
+    free(cfg);
+    return log;
+}
+
+Test(tls, mutual_tls_through_the_passthrough_and_no_secret_at_debug, .timeout = 300)
+{
+    const char *kpw = gwk_env("GW_KAFKA_SSL_KEY_PASSWORD");
+    tls_t t = {"ssl", gwk_env("GW_KAFKA_SSL_CA"), 1, NULL};
+    char *log = secure_run("mtls", 3000, &t, "GW_KAFKA_SSL_BROKERS", kpw, kpw);
     /* The log is librdkafka's debug (its conf dump lists the passthrough),
      * so a leak would show; the client really went through a handshake. */
-    cr_assert_not_null(strstr(log, "security.protocol = ssl"), "no librdkafka conf dump in the -vv log");
     cr_assert_not_null(strstr(log, "ssl.key.password = [secret]"), "the key password is not shown masked");
     cr_assert_not_null(strstr(log, "SSL_HANDSHAKE -> APIVERSION_QUERY"), "no TLS handshake in the log");
-    cr_assert_null(strstr(log, kpw), "the key password appears in the log");
     free(log);
-    gwt_items_free(items, N);
-    free(cfg);
 }
 
 Test(tls, sasl_ssl_with_the_ca_only_and_no_secret_at_debug, .timeout = 300)
 {
-    enum { N = 2000, PARTS = 3 };
-    const char *pass = gwk_env("GW_KAFKA_SASL_PASSWORD");
-    char pre[64];
-    gwk_prefix(pre, sizeof pre, "sasls");
-    char **items = setup(pre, "sasls", N, PARTS);
-    const char *kv[16];
     tls_t t = {"sasl_ssl", gwk_env("GW_KAFKA_SSL_CA"), 0, NULL};
-    tls_pairs(kv, &t);
-    gwk_cfg_t c = {.producer = kv, .consumer = kv};
-    char *cfg = gwk_config("sasl-ssl", &c);
-    char *args[] = {"-vv", NULL};
-    char *log = NULL;
-    run_all(gwt_bin(), cfg, gwk_env("GW_KAFKA_SASL_SSL_BROKERS"), pre, "sasls", N, PARTS, tls_env("unused"),
-            args, 1, &log);
-    cr_assert_not_null(strstr(log, "security.protocol = sasl_ssl"), "no librdkafka conf dump in the -vv log");
-    cr_assert_not_null(strstr(log, "SSL_HANDSHAKE -> "), "no TLS handshake in the log");
-    cr_assert_null(strstr(log, pass), "the SASL password appears in the log");
-    free(log);
-    gwt_items_free(items, N);
-    free(cfg);
+    free(secure_run("sasls", 2000, &t, "GW_KAFKA_SASL_SSL_BROKERS", "unused", gwk_env("GW_KAFKA_SASL_PASSWORD")));
 }
 
 /* The figure: the optimised binary, the same item count and partitions,
