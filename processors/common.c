@@ -89,15 +89,13 @@ int gw_buf_reserve(gw_buf_t *b, size_t extra) {
     return GW_OK;
 }
 
-int gw_buf_append(gw_buf_t *b, const void *p, size_t n) {
+int gw_buf_append_grow(gw_buf_t *b, const void *p, size_t n) {
     if (gw_buf_reserve(b, n) != GW_OK) return GW_ENOMEM;
     if (n) memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
     return GW_OK;
 }
-
-int gw_buf_putc(gw_buf_t *b, char c) { return gw_buf_append(b, &c, 1); }
 
 int gw_buf_printf(gw_buf_t *b, const char *fmt, ...) {
     char small[256];

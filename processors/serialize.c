@@ -23,6 +23,8 @@ static const double how_confidence[] = {0.95, 0.85, 0.9, 0.75, 0.7};
  * most of this stage's cost.
  * Scores go through gw_buf_fixed, which rounds exactly as printf does. */
 static void put(gw_buf_t *b, const char *s) { gw_buf_append(b, s, strlen(s)); }
+/* A literal's length is known when compiling, so its append is a fixed copy. */
+#define PUT(b, lit) gw_buf_append((b), (lit), sizeof(lit) - 1)
 
 static void put_int(gw_buf_t *b, long long v) {
     char t[24];
@@ -143,19 +145,22 @@ static void write_countries(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *
     for (size_t i = 0; i < n; i++) {
         const gw_hit_t *h = hs[i];
         const gw_country_t *c = &d->countries[h->index];
-        put(b, i ? ",{\"code\":\"" : "{\"code\":\"");
+        if (i) gw_buf_putc(b, ',');
+        PUT(b, "{\"code\":\"");
         put(b, c->code);
-        put(b, "\",\"name\":");
+        PUT(b, "\",\"name\":");
         gw_json_str(b, c->name, strlen(c->name));
-        put(b, ",\"mentions\":");
+        PUT(b, ",\"mentions\":");
         put_int(b, h->mentions);
-        put(b, ",\"salience\":");
+        PUT(b, ",\"salience\":");
         gw_buf_fixed(b, h->salience, 3);
-        put(b, h->actor ? ",\"role\":\"actor\",\"via\":[" : ",\"role\":\"mention\",\"via\":[");
+        if (h->actor) PUT(b, ",\"role\":\"actor\",\"via\":[");
+        else PUT(b, ",\"role\":\"mention\",\"via\":[");
         int first = 1;
         for (int v = 0; v < GW_VIA__COUNT; v++)
             if (h->via & (1u << v)) {
-                put(b, first ? "\"" : ",\"");
+                if (first) PUT(b, "\"");
+                else PUT(b, ",\"");
                 put(b, gw_via_name((gw_via_t)v));
                 gw_buf_putc(b, '"');
                 first = 0;
@@ -193,17 +198,17 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     gw_json_str(b, id, strlen(id));
     gw_buf_append(b, ",\"name\":", 8);
     gw_json_str(b, name, strlen(name));
-    put(b, ",\"type\":\"");
+    PUT(b, ",\"type\":\"");
     put(b, type);
-    put(b, "\",\"country\":");
+    PUT(b, "\",\"country\":");
     str_or_null(b, country >= 0 ? d->countries[country].code : NULL);
     gw_buf_append(b, ",\"role\":", 8);
     if (role) {
         gw_buf_append(b, "{\"title\":", 9);
         gw_json_str(b, role->title, strlen(role->title));
-        put(b, ",\"code\":\"");
+        PUT(b, ",\"code\":\"");
         put(b, role->code);
-        put(b, "\",\"since\":");
+        PUT(b, "\",\"since\":");
         date_or_null(b, role->since);
         gw_buf_append(b, ",\"until\":", 9);
         date_or_null(b, role->until);
@@ -214,19 +219,19 @@ static void write_actor(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     /* CAMEO-style composite code: the country then the agent code; a body
      * of no country is rooted at IGO (UN bodies: IGO + UNO). */
     if (country < 0 && code && strcmp(code, "IGO") == 0) code = NULL;
-    put(b, ",\"cameo\":\"");
+    PUT(b, ",\"cameo\":\"");
     put(b, country >= 0 ? d->countries[country].code : "IGO");
     if (code) put(b, code);
     gw_buf_putc(b, '"');
-    put(b, ",\"match\":\"");
+    PUT(b, ",\"match\":\"");
     put(b, how_names[h->how]);
-    put(b, "\",\"confidence\":");
+    PUT(b, "\",\"confidence\":");
     gw_buf_fixed(b, how_confidence[h->how], 2);
-    put(b, ",\"mentions\":");
+    PUT(b, ",\"mentions\":");
     put_int(b, h->mentions);
-    put(b, ",\"salience\":");
+    PUT(b, ",\"salience\":");
     gw_buf_fixed(b, h->salience, 3);
-    put(b, ",\"spans\":");
+    PUT(b, ",\"spans\":");
     spans(b, h);
     gw_buf_putc(b, '}');
 }
@@ -257,16 +262,19 @@ static void write_blocs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, c
     gw_buf_append(b, ",\"blocs\":[", 10);
     for (size_t i = 0; i < n; i++) {
         const gw_bloc_t *bl = &d->blocs[hs[i]->index];
-        put(b, i ? ",{\"code\":" : "{\"code\":");
+        if (i) gw_buf_putc(b, ',');
+        PUT(b, "{\"code\":");
         gw_json_str(b, bl->code, strlen(bl->code));
         gw_buf_append(b, ",\"name\":", 8);
         gw_json_str(b, bl->name, strlen(bl->name));
-        put(b, hs[i]->named ? ",\"named\":true,\"members_mentioned\":[" : ",\"named\":false,\"members_mentioned\":[");
+        if (hs[i]->named) PUT(b, ",\"named\":true,\"members_mentioned\":[");
+        else PUT(b, ",\"named\":false,\"members_mentioned\":[");
         /* countries in code order: the country table is sorted by code */
         int first = 1;
         for (size_t k = 0; k < nc; k++)
             if (gw_dict_member_at(bl, cs[k], r->day)) {
-                put(b, first ? "\"" : ",\"");
+                if (first) PUT(b, "\"");
+                else PUT(b, ",\"");
                 put(b, d->countries[cs[k]].code);
                 gw_buf_putc(b, '"');
                 first = 0;
@@ -304,11 +312,12 @@ static void write_pairs(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d) {
         const gw_pair_t *p = &r->pairs[ord[i]];
         const char *a = gw_party_code(d, p->a), *c = gw_party_code(d, p->b);
         if (strcmp(a, c) > 0) { const char *t = a; a = c; c = t; }
-        put(b, i ? ",{\"a\":\"" : "{\"a\":\"");
+        if (i) gw_buf_putc(b, ',');
+        PUT(b, "{\"a\":\"");
         put(b, a);
-        put(b, "\",\"b\":\"");
+        PUT(b, "\",\"b\":\"");
         put(b, c);
-        put(b, "\",\"sentences\":");
+        PUT(b, "\",\"sentences\":");
         put_int(b, p->sentences);
         gw_buf_putc(b, '}');
     }
@@ -321,13 +330,14 @@ static void write_themes(gw_buf_t *b, const gw_record_t *r, const gw_dict_t *d, 
     gw_buf_append(b, ",\"themes\":[", 11);
     for (size_t i = 0; i < n; i++) {
         const gw_hit_t *h = hs[i];
-        put(b, i ? ",{\"id\":\"" : "{\"id\":\"");
+        if (i) gw_buf_putc(b, ',');
+        PUT(b, "{\"id\":\"");
         put(b, d->themes[h->index].id);
-        put(b, "\",\"score\":");
+        PUT(b, "\",\"score\":");
         gw_buf_fixed(b, h->salience, 3);
-        put(b, ",\"hits\":");
+        PUT(b, ",\"hits\":");
         put_int(b, h->mentions);
-        put(b, ",\"evidence\":[");
+        PUT(b, ",\"evidence\":[");
         for (size_t k = 0; k < h->n_spans; k++) {
             const gw_span_t *s = &h->spans[k];
             gw_buf_append(b, k ? ",{\"term\":" : "{\"term\":", k ? 9 : 8);
@@ -361,15 +371,17 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     str_or_null(b, r->source);
     gw_buf_append(b, ",\"url\":", 7);
     str_or_null(b, r->url);
-    put(b, ",\"published_at\":\"");
+    PUT(b, ",\"published_at\":\"");
     put(b, r->published);
-    put(b, r->date_from_ingest ? "\",\"date_basis\":\"ingest\",\"lang\":\"" : "\",\"date_basis\":\"published_at\",\"lang\":\"");
+    if (r->date_from_ingest) PUT(b, "\",\"date_basis\":\"ingest\",\"lang\":\"");
+    else PUT(b, "\",\"date_basis\":\"published_at\",\"lang\":\"");
     put(b, r->lang);
-    put(b, "\",\"langs\":[");
+    PUT(b, "\",\"langs\":[");
     for (size_t i = 0; i < r->n_langs; i++) {
-        put(b, i ? ",{\"lang\":\"" : "{\"lang\":\"");
+        if (i) gw_buf_putc(b, ',');
+        PUT(b, "{\"lang\":\"");
         put(b, r->langs[i].lang);
-        put(b, "\",\"paragraphs\":");
+        PUT(b, "\",\"paragraphs\":");
         put_int(b, r->langs[i].paragraphs);
         gw_buf_putc(b, '}');
     }
@@ -392,17 +404,18 @@ int gw_serialize_run(gw_record_t *r, const gw_env_t *env) {
     str_or_null(b, r->dedup.cluster);
     gw_buf_append(b, ",\"duplicate_of\":", 16);
     str_or_null(b, r->dedup.duplicate_of);
-    put(b, r->dedup.is_duplicate ? ",\"is_duplicate\":true,\"status\":\"" : ",\"is_duplicate\":false,\"status\":\"");
+    if (r->dedup.is_duplicate) PUT(b, ",\"is_duplicate\":true,\"status\":\"");
+    else PUT(b, ",\"is_duplicate\":false,\"status\":\"");
     put(b, gw_story_status_name((gw_story_status_t)r->dedup.status));
-    put(b, "\"}");
+    PUT(b, "\"}");
     gw_buf_append(b, ",\"warnings\":[", 13);
     if (r->warnings.len) gw_buf_append(b, r->warnings.data, r->warnings.len);
     gw_buf_append(b, "],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":",
                   sizeof("],\"tagger\":{\"version\":\"" GW_VERSION "\",\"dictionaries\":{\"version\":") - 1);
     gw_json_str(b, d->version, strlen(d->version));
-    put(b, ",\"as_of\":\"");
+    PUT(b, ",\"as_of\":\"");
     put(b, d->as_of);
-    put(b, "\"}}}");
+    PUT(b, "\"}}}");
     free(hs);
     if (b->oom) return GW_ENOMEM;
     if (b->len > r->max_record_bytes)

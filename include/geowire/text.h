@@ -91,4 +91,20 @@ static inline uint64_t gw_load8(const char *p) {
     return v;
 }
 
+/* Tests over such a word (SWAR), exact as a yes or no over the eight
+ * bytes: a subtraction's borrow only spreads upward from a byte that
+ * already answered yes. JSON strings are mostly runs of bytes that need no
+ * attention, which these skip (record.c, parse.c). */
+#define GW_SWAR_ONES 0x0101010101010101ull
+#define GW_SWAR_HIGH 0x8080808080808080ull
+/* Some byte is >= 0x80. */
+static inline int gw_swar_any_high(uint64_t x) { return (x & GW_SWAR_HIGH) != 0; }
+/* Some byte is a control character (< 0x20), '"' or '\\': the bytes a JSON
+ * string cannot hold as themselves (bytes >= 0x80 answer no). */
+static inline int gw_swar_any_json_special(uint64_t x) {
+    uint64_t q = x ^ (0x22 * GW_SWAR_ONES), bs = x ^ (0x5C * GW_SWAR_ONES);
+    return ((((x - 0x20 * GW_SWAR_ONES) & ~x) | ((q - GW_SWAR_ONES) & ~q) | ((bs - GW_SWAR_ONES) & ~bs)) &
+            GW_SWAR_HIGH) != 0;
+}
+
 #endif

@@ -14,6 +14,7 @@
 #include "geowire/lang.h"
 #include "geowire/pipeline.h"
 #include "geowire/processor.h"
+#include "geowire/record.h"
 #include "geowire/text.h"
 
 static void expect_same_fold(const char *s, size_t len) {
@@ -339,4 +340,115 @@ Test(fastpath, fixed_point_equals_printf) {
         expect_fixed(v / (v + 1.5), 3);
         expect_fixed(log2(1.0 + v * 7), 2);
     }
+}
+
+/* ---- JSON string escaping: gw_json_str against the plain loop -------------- */
+
+/* The byte-at-a-time escaper gw_json_str replaced (eight-byte runs of plain
+ * ASCII skipped at once): the reference its output must equal. */
+static void json_str_plain(gw_buf_t *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    gw_buf_putc(b, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            int32_t cp;
+            int n = gw_utf8_decode(s, len, i, &cp);
+            if (cp >= 0) gw_buf_append(b, s + i, (size_t)n), i += (size_t)n - 1;
+            else gw_buf_append(b, "\xEF\xBF\xBD", 3);
+        } else if (c == '"') gw_buf_append(b, "\\\"", 2);
+        else if (c == '\\') gw_buf_append(b, "\\\\", 2);
+        else if (c == '\n') gw_buf_append(b, "\\n", 2);
+        else if (c == '\r') gw_buf_append(b, "\\r", 2);
+        else if (c == '\t') gw_buf_append(b, "\\t", 2);
+        else if (c < 0x20) {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            gw_buf_append(b, u, 6);
+        } else gw_buf_putc(b, (char)c);
+    }
+    gw_buf_putc(b, '"');
+}
+
+static void expect_same_json_str(const char *s, size_t len) {
+    gw_buf_t a, b;
+    gw_buf_init(&a);
+    gw_buf_init(&b);
+    gw_buf_append(&a, "x", 1); /* not at the start of the buffer */
+    gw_buf_append(&b, "x", 1);
+    gw_json_str(&a, s, len);
+    json_str_plain(&b, s, len);
+    cr_assert_eq(a.len, b.len, "escaped length of %zu bytes: fast %zu, plain %zu", len, a.len, b.len);
+    cr_assert(!memcmp(a.data, b.data, a.len + 1), "escaped bytes differ: '%s' vs '%s'", a.data, b.data);
+    gw_buf_free(&a);
+    gw_buf_free(&b);
+}
+
+/* Every byte value at every place of a word and across a word's end, in
+ * plain ASCII context; UTF-8 sequences cut by the end of the string or by a
+ * word boundary; then random bytes and random mixes of text and hostile
+ * bytes, at every length around the word size. */
+Test(fastpath, json_escaping_equals_the_plain_loop) {
+    char s[64];
+    for (int c = 0; c < 256; c++)
+        for (size_t len = 1; len <= 24; len++)
+            for (size_t at = 0; at < len; at++) {
+                memset(s, 'a', len);
+                s[at] = (char)c;
+                expect_same_json_str(s, len);
+            }
+    static const char *const seqs[] = {"\xC3\xA9", "\xE4\xB9\xA0", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xC0\xAF",
+                                       "\xE0\x80\xAF", "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\x80", "\xBF",
+                                       "\xEF\xBF\xBD", "\xC2\x80", "\xDF\xBF", "\xEF\xBF\xBF", "\xF4\x8F\xBF\xBF"};
+    for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
+        size_t n = strlen(seqs[k]);
+        for (size_t at = 0; at < 20; at++)
+            for (size_t cut = 1; cut <= n; cut++) { /* whole, and cut short by the end */
+                memset(s, 'b', at);
+                memcpy(s + at, seqs[k], cut);
+                expect_same_json_str(s, at + cut);
+                memset(s + at + cut, '"', 9);
+                expect_same_json_str(s, at + cut + 9);
+            }
+    }
+    static const char pool[] = "abc XYZ09.,\"\\\n\r\t\x01\x1f\x7f";
+    uint64_t r = 0x9E3779B97F4A7C15ull;
+    for (int iter = 0; iter < 200000; iter++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        size_t len = (size_t)(r % 41), mode = (size_t)(r >> 8) % 3;
+        uint64_t q = r;
+        for (size_t i = 0; i < len; i++) {
+            q = q * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned char v = (unsigned char)(q >> 56);
+            if (mode == 0) s[i] = (char)v;                                     /* any byte */
+            else if (mode == 1) s[i] = v < 200 ? 'a' + v % 26 : pool[v % (sizeof pool - 1)]; /* mostly plain */
+            else s[i] = v < 128 ? pool[v % (sizeof pool - 1)] : (char)(0x80 | (v & 0x7F)); /* hostile */
+        }
+        expect_same_json_str(s, len);
+    }
+}
+
+/* Appends inline while they fit and through the grower when they do not:
+ * the buffer equals the concatenation whatever the sizes, including a piece
+ * that exactly fills the room (the terminating NUL still needs a byte). */
+Test(fastpath, buffer_appends_equal_the_concatenation) {
+    gw_buf_t b;
+    gw_buf_init(&b);
+    char want[20000], piece[600];
+    size_t n = 0;
+    uint64_t r = 12345;
+    while (n < sizeof want - sizeof piece) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        size_t k = b.cap > b.len ? b.cap - b.len - (r & 1) : (size_t)(r % 600); /* fill, or one short */
+        if (k >= sizeof piece || r % 5 == 0) k = (size_t)(r >> 20) % sizeof piece;
+        for (size_t i = 0; i < k; i++) piece[i] = (char)('a' + (n + i) % 26);
+        if (k == 1 && r % 3 == 0) gw_buf_putc(&b, piece[0]);
+        else cr_assert_eq(gw_buf_append(&b, piece, k), GW_OK);
+        memcpy(want + n, piece, k);
+        n += k;
+        cr_assert_eq(b.len, n);
+        cr_assert(b.len < b.cap);
+        cr_assert_eq(b.data[b.len], '\0');
+        cr_assert(!memcmp(b.data, want, n));
+    }
+    gw_buf_free(&b);
 }
