@@ -8,6 +8,7 @@
  */
 #include "geowire/parse.h"
 #include "geowire/common.h"
+#include "geowire/text.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -324,6 +325,10 @@ static int scan_string(const char **pp, const char *end, const char **s, size_t 
     *s = p;
     *escaped = 0;
     while (p < end) {
+        /* eight bytes at a time while none is a quote, a backslash or a
+         * control character: most of an item is such runs */
+        while (end - p >= 8 && !gw_swar_any_json_special(gw_load8(p))) p += 8;
+        if (p == end) break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') { *len = (size_t)(p - *s); *pp = p + 1; return 1; }
         if (c < 0x20) return 0;
@@ -364,12 +369,18 @@ static size_t put_utf8(char *o, unsigned cp) {
     return 4;
 }
 
-/* Unescapes a string scan_string accepted. Returns NULL on OOM. */
+/* Unescapes a string scan_string accepted. Returns NULL on OOM. The text
+ * between escapes is copied a run at a time. */
 static char *unescape(const char *s, size_t n, size_t *out_len) {
     char *o = gw_malloc(n + 1), *w = o;
     if (!o) return NULL;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] != '\\') { *w++ = s[i]; continue; }
+        const char *bs = memchr(s + i, '\\', n - i);
+        size_t run = bs ? (size_t)(bs - (s + i)) : n - i;
+        memcpy(w, s + i, run);
+        w += run;
+        if (!bs) break;
+        i += run;
         char e = s[++i];
         switch (e) {
         case 'b': *w++ = '\b'; break;

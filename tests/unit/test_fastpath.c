@@ -452,3 +452,88 @@ Test(fastpath, buffer_appends_equal_the_concatenation) {
     }
     gw_buf_free(&b);
 }
+
+/* ---- UTF-8 validation: gw_utf8_valid against the decoder ------------------- */
+
+/* The loop gw_utf8_valid replaced: every character through the decoder. */
+static int utf8_valid_plain(const char *s, size_t len) {
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        int n = gw_utf8_decode(s, len, i, &cp);
+        if (cp < 0) return 0;
+        i += (size_t)n;
+    }
+    return 1;
+}
+
+/* Every one-, two- and three-byte sequence after ASCII at each place of a
+ * word and cut by the end; four-byte leads with sampled continuations;
+ * then random mixes of ASCII, valid characters and stray bytes. */
+Test(fastpath, utf8_validation_equals_the_decoder) {
+    char s[64];
+    for (unsigned a = 0x80; a < 0x100; a++)
+        for (unsigned b = 0; b < 0x100; b++)
+            for (size_t at = 5; at <= 8; at++) {
+                memset(s, 'a', at);
+                s[at] = (char)a;
+                s[at + 1] = (char)b;
+                for (size_t len = at + 1; len <= at + 2; len++)
+                    cr_assert_eq(gw_utf8_valid(s, len), utf8_valid_plain(s, len), "%02x %02x at %zu, %zu bytes", a, b, at, len);
+                for (unsigned c = 0x70; c < 0xD0; c += 0x0F) {
+                    s[at + 2] = (char)c;
+                    s[at + 3] = (char)0x80;
+                    cr_assert_eq(gw_utf8_valid(s, at + 3), utf8_valid_plain(s, at + 3), "%02x %02x %02x", a, b, c);
+                    cr_assert_eq(gw_utf8_valid(s, at + 4), utf8_valid_plain(s, at + 4), "%02x %02x %02x 80", a, b, c);
+                }
+            }
+    static const char *const chars[] = {"\xC3\xA9", "\xE4\xB9\xA0", "\xF0\x9F\x98\x80", "\xD0\x96", "\xE0\xA4\x95"};
+    uint64_t r = 0xD1B54A32D192ED03ull;
+    for (int iter = 0; iter < 300000; iter++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        size_t len = 0, want = (size_t)(r % 48);
+        uint64_t q = r;
+        while (len < want) {
+            q = q * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned v = (unsigned)(q >> 58);
+            if (v < 40) s[len++] = (char)('a' + v % 26);
+            else if (v < 60) {
+                const char *c = chars[v % 5];
+                size_t n = strlen(c);
+                if (len + n > sizeof s) break;
+                memcpy(s + len, c, n);
+                len += n;
+            } else s[len++] = (char)(0x80 + (q >> 40) % 0x80); /* a stray or lead byte */
+        }
+        cr_assert_eq(gw_utf8_valid(s, len), utf8_valid_plain(s, len), "random string %d", iter);
+    }
+}
+
+/* The scanner's strings against jansson's: random valid strings of plain
+ * runs and escapes, across word boundaries, in every member the record
+ * shows (title, id, source, url), and before a country name in the body,
+ * whose span then shows the body's decoded length. */
+Test(fastjson, escaped_strings_decode_as_jansson_decodes_them) {
+    static const char *const pieces[] = {"\\n", "\\\"", "\\\\", "\\/", "\\t", "\\r", "\\b", "\\f", "\\u00e9",
+                                         "\\u4e60", "\\ud83d\\ude00", "\\u0041", "\xc3\xa9", "\xe4\xb9\xa0", " ", "'"};
+    uint64_t r = 0xA0761D6478BD642Full;
+    for (int iter = 0; iter < 400; iter++) {
+        char str[200], item[1200];
+        size_t n = 0;
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        int parts = (int)(r % 9);
+        uint64_t q = r;
+        for (int k = 0; k < parts; k++) {
+            q = q * 6364136223846793005ull + 1442695040888963407ull;
+            size_t run = (size_t)(q >> 59) % 17; /* a plain run of 0-16 bytes */
+            for (size_t i = 0; i < run; i++) str[n++] = (char)('a' + (q >> (i % 50)) % 26);
+            const char *p = pieces[(q >> 20) % (sizeof pieces / sizeof pieces[0])];
+            memcpy(str + n, p, strlen(p));
+            n += strlen(p);
+        }
+        str[n] = '\0';
+        snprintf(item, sizeof item,
+                 "{\"id\":\"%s\",\"title\":\"%s x\",\"source\":\"%s\",\"url\":\"%s\",\"body\":\"%s Malaysia signed.\"}",
+                 str, str, str, str, str);
+        expect_same_as_jansson(item);
+    }
+}
