@@ -299,6 +299,10 @@ static int load_blocs(load_t *L, const char *path) {
                 !(rc = country_ref(L, gw_yaml_get(m->items[k], "country"), "country", &mb->country)))
                 rc = read_interval(L, m->items[k], &mb->since, &mb->until);
         }
+        b->n_listed = L->d->n_countries;
+        if (rc == GW_OK && !(b->listed = gw_calloc((b->n_listed + 63) / 64, sizeof(uint64_t)))) rc = oom(L);
+        for (size_t k = 0; rc == GW_OK && k < b->n_members; k++)
+            b->listed[b->members[k].country >> 6] |= 1ull << (b->members[k].country & 63);
         if (rc == GW_OK)
             rc = add_terms(L, L->d->entities, gw_yaml_get(e, "names"), target(GW_T_BLOC, (uint32_t)i), "names");
     }
@@ -507,6 +511,7 @@ void gw_dict_free(gw_dict_t *d) {
         free(d->blocs[i].name);
         free(d->blocs[i].type);
         free(d->blocs[i].members);
+        free(d->blocs[i].listed);
     }
     free(d->blocs);
     for (size_t i = 0; i < d->n_people; i++) {
@@ -561,7 +566,11 @@ const gw_role_t *gw_dict_role_at(const gw_person_t *p, int32_t day) {
     return best;
 }
 
+/* Most questions are about a country the bloc never had (every bloc is
+ * asked about every country of a story, twice): the bitmap answers those
+ * without walking the member list. */
 int gw_dict_member_at(const gw_bloc_t *b, uint32_t c, int32_t day) {
+    if (c >= b->n_listed || !(b->listed[c >> 6] >> (c & 63) & 1)) return 0;
     for (size_t i = 0; i < b->n_members; i++)
         if (b->members[i].country == c && in_interval(b->members[i].since, b->members[i].until, day))
             return 1;

@@ -76,6 +76,8 @@ typedef struct {
     char *code, *name, *type;
     gw_member_t *members;
     size_t n_members;
+    uint64_t *listed;   /* bit c: country c is in members (at some date); owned */
+    size_t n_listed;    /* bits in listed: the number of countries */
 } gw_bloc_t;
 
 typedef struct {
