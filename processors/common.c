@@ -220,8 +220,14 @@ void gw_time_format(int64_t ms, char out[21]) {
     int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
     int32_t days = (int32_t)(secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400));
     int64_t rem = secs - (int64_t)days * 86400;
-    char d[11];
-    gw_date_format(days, d);
+    gw_date_format(days, out);
     unsigned h = (unsigned)(rem / 3600) % 24u, m = (unsigned)(rem / 60) % 60u, s = (unsigned)rem % 60u;
-    snprintf(out, 21, "%.10sT%02u:%02u:%02uZ", d, h, m, s);
+    const unsigned two[3] = {h, m, s};
+    out[10] = 'T';
+    for (int k = 0; k < 3; k++) {
+        out[11 + 3 * k] = (char)('0' + two[k] / 10);
+        out[12 + 3 * k] = (char)('0' + two[k] % 10);
+        out[13 + 3 * k] = k < 2 ? ':' : 'Z';
+    }
+    out[20] = '\0';
 }

@@ -128,13 +128,8 @@ int gw_parse_date(const char *s, size_t n, char out[40], int32_t *day) {
     } else return GW_EINVAL;
     if (i != n) return GW_EINVAL;
     int64_t secs = (int64_t)base * 86400 + hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss) - (int64_t)off * 60;
-    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t rem = secs - days * 86400;
-    int yy, mmo, dd;
-    gw_civil_from_days((int32_t)days, &yy, &mmo, &dd);
-    *day = (int32_t)days;
-    snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02dZ", yy % 10000, mmo, dd, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60));
+    *day = (int32_t)(secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400));
+    gw_time_format(secs * 1000, out); /* years 999-10000: the four digits of y % 10000 */
     return GW_OK;
 }
 

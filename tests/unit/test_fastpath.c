@@ -12,6 +12,7 @@
 
 #include "geowire/common.h"
 #include "geowire/lang.h"
+#include "geowire/parse.h"
 #include "geowire/pipeline.h"
 #include "geowire/processor.h"
 #include "geowire/record.h"
@@ -535,5 +536,45 @@ Test(fastjson, escaped_strings_decode_as_jansson_decodes_them) {
                  "{\"id\":\"%s\",\"title\":\"%s x\",\"source\":\"%s\",\"url\":\"%s\",\"body\":\"%s Malaysia signed.\"}",
                  str, str, str, str, str);
         expect_same_as_jansson(item);
+    }
+}
+
+/* ---- timestamps: the digit writer against printf --------------------------- */
+
+/* gw_time_format and the normalised form gw_parse_date writes, against the
+ * printf formats they replaced, over every hour offset at random instants
+ * of the years 1000-9999 (which the offset can carry into 999 or 10000). */
+Test(fastpath, timestamps_equal_printf) {
+    uint64_t r = 0x2545F4914F6CDD1Dull;
+    for (int iter = 0; iter < 100000; iter++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        int y = 1000 + (int)(r % 9000), mo = 1 + (int)((r >> 16) % 12), d = 1 + (int)((r >> 24) % 28);
+        if (iter % 7 == 0) y = iter % 2 ? 1000 : 9999, mo = iter % 2 ? 1 : 12, d = iter % 2 ? 1 : 31;
+        int hh = (int)((r >> 32) % 24), mm = (int)((r >> 40) % 60), ss = (int)((r >> 48) % 61);
+        int oh = (int)((r >> 54) % 24), om = (int)((r >> 59) % 2) * 30, sign = r & 1 ? 1 : -1;
+        char in[40], out[40], want[40];
+        snprintf(in, sizeof in, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, hh, mm, ss, sign > 0 ? '+' : '-', oh, om);
+        int32_t day;
+        cr_assert_eq(gw_parse_date(in, strlen(in), out, &day), GW_OK, "%s", in);
+        int64_t secs = (int64_t)gw_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss) -
+                       (int64_t)sign * (oh * 60 + om) * 60;
+        int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400), rem = secs - days * 86400;
+        int yy, mmo, dd;
+        gw_civil_from_days((int32_t)days, &yy, &mmo, &dd);
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ", yy % 10000, mmo, dd, (int)(rem / 3600),
+                 (int)(rem / 60 % 60), (int)(rem % 60));
+        cr_assert_str_eq(out, want, "%s", in);
+        cr_assert_eq(day, (int32_t)days, "%s", in);
+        /* any instant, before 1970 too */
+        int64_t ms = (int64_t)(r % 400000000000000ull) - 100000000000000LL;
+        char t[21], dt[11];
+        gw_time_format(ms, t);
+        int64_t s2 = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+        int32_t d2 = (int32_t)(s2 >= 0 ? s2 / 86400 : -((-s2 + 86399) / 86400));
+        int64_t rem2 = s2 - (int64_t)d2 * 86400;
+        gw_date_format(d2, dt);
+        snprintf(want, sizeof want, "%.10sT%02u:%02u:%02uZ", dt, (unsigned)(rem2 / 3600) % 24u,
+                 (unsigned)(rem2 / 60) % 60u, (unsigned)rem2 % 60u);
+        cr_assert_str_eq(t, want, "%lld ms", (long long)ms);
     }
 }
