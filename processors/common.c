@@ -122,8 +122,15 @@ int gw_buf_fixed(gw_buf_t *b, double v, int decimals) {
     if (decimals < 0 || decimals > 3 || !isfinite(v) || fabs(v) >= 1e15)
         return gw_buf_printf(b, "%.*f", decimals, v);
     int e, neg = signbit(v) != 0;
-    double fr = frexp(fabs(v), &e);
-    uint64_t m = (uint64_t)ldexp(fr, 53), p = pow10[decimals];
+    uint64_t bits, m, p = pow10[decimals];
+    memcpy(&bits, &v, sizeof bits);
+    if (bits >> 52 & 0x7FF) { /* normal: the fields are frexp's answer, without two libm calls */
+        m = (bits & ((1ull << 52) - 1)) | 1ull << 52;
+        e = (int)(bits >> 52 & 0x7FF) - 1022;
+    } else {
+        double fr = frexp(fabs(v), &e);
+        m = (uint64_t)ldexp(fr, 53);
+    }
     uint64_t x = m * p, q = 0; /* m < 2^53, p < 2^10: no overflow */
     int sh = 53 - e;           /* >= 3, as v < 1e15 < 2^50 */
     if (sh < 64) {

@@ -58,12 +58,24 @@ static char *put_at(char *o, const char *s, size_t n) {
     return o + n;
 }
 
+/* Two digits a step: offsets are most of a record's numbers. */
 static char *uint_at(char *o, uint32_t v) {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     char t[10];
-    size_t n = 0;
-    do t[n++] = (char)('0' + v % 10); while (v /= 10);
-    while (n) *o++ = t[--n];
-    return o;
+    size_t n = sizeof t;
+    while (v >= 100) {
+        n -= 2;
+        memcpy(t + n, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        n -= 2;
+        memcpy(t + n, pairs + 2 * v, 2);
+    } else t[--n] = (char)('0' + v);
+    memcpy(o, t + n, sizeof t - n);
+    return o + (sizeof t - n);
 }
 
 /* "field":"title","start":N,"end":N} after a term or the opening brace,

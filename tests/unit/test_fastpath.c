@@ -578,3 +578,27 @@ Test(fastpath, timestamps_equal_printf) {
         cr_assert_str_eq(t, want, "%lld ms", (long long)ms);
     }
 }
+
+/* Span offsets of every digit count, through the record writer's digit
+ * pairs: a country after N bytes of padding has its span start at N. */
+Test(fastjson, span_offsets_of_every_width_print_as_printf_prints_them) {
+    static const size_t pads[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 9999, 10000, 10099, 99999, 100000, 123456, 999990};
+    size_t cap = 1000100;
+    char *item = malloc(cap);
+    cr_assert_not_null(item);
+    for (size_t k = 0; k < sizeof pads / sizeof pads[0]; k++) {
+        size_t n = (size_t)snprintf(item, cap, "{\"title\":\"t\",\"body\":\"");
+        memset(item + n, 'x', pads[k]);
+        n += pads[k];
+        if (pads[k]) item[n - 1] = ' ';
+        snprintf(item + n, cap - n, "Malaysia said.\"}");
+        gw_result_t res;
+        run(item, &res);
+        cr_assert_eq(res.reason, GW_REASON_NONE, "%zu: %s", pads[k], res.message);
+        char want[80];
+        snprintf(want, sizeof want, "{\"field\":\"body\",\"start\":%zu,\"end\":%zu}", pads[k], pads[k] + 8);
+        cr_assert_not_null(strstr(res.record, want), "pad %zu: no %s", pads[k], want);
+        gw_result_clear(&res);
+    }
+    free(item);
+}
