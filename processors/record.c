@@ -20,7 +20,9 @@ void gw_record_init(gw_record_t *r) {
 static void free_hits(gw_record_t *r) {
     for (size_t i = 0; i < r->cap_hits; i++) free(r->hits[i].spans);
     free(r->hits);
+    free(r->hit_slot);
     r->hits = NULL;
+    r->hit_slot = NULL;
     r->n_hits = r->cap_hits = 0;
 }
 
@@ -44,6 +46,10 @@ void gw_record_reset(gw_record_t *r) {
     free(r->tmatch_field);
     free(r->pairs);
     r->n_hits = 0; /* hits and their spans keep their memory for the next item */
+    if (++r->hit_gen == 0) { /* after 2^32 items: stale slots could look current */
+        if (r->hit_slot) memset(r->hit_slot, 0, 2 * r->cap_hits * sizeof(*r->hit_slot));
+        r->hit_gen = 1;
+    }
     gw_officials_clear(r->officials, r->n_officials);
     free(r->officials);
     r->officials = NULL;
@@ -181,17 +187,42 @@ int gw_record_reject(gw_record_t *r, gw_reason_t reason, const char *fmt, ...) {
     return GW_EINVAL;
 }
 
+/* The slot where (kind, index) is, or the empty one where it goes. */
+static uint64_t *hit_slot(const gw_record_t *r, gw_hit_kind_t kind, uint32_t index) {
+    size_t mask = 2 * r->cap_hits - 1;
+    size_t i = ((uint32_t)kind * 0x9E3779B1u ^ index * 0x85EBCA77u) & mask;
+    for (;; i = (i + 1) & mask) {
+        uint64_t s = r->hit_slot[i];
+        if (s >> 32 != r->hit_gen) return &r->hit_slot[i];
+        const gw_hit_t *h = &r->hits[(uint32_t)s - 1];
+        if (h->kind == kind && h->index == index) return &r->hit_slot[i];
+    }
+}
+
+/* Every stage asks for the hit of an entity once per match: a table finds
+ * it (the list was walked from the start each time). Hits stay in the
+ * order they were first asked for. */
 gw_hit_t *gw_record_hit(gw_record_t *r, gw_hit_kind_t kind, uint32_t index) {
-    for (size_t i = 0; i < r->n_hits; i++)
-        if (r->hits[i].kind == kind && r->hits[i].index == index) return &r->hits[i];
+    if (r->cap_hits) {
+        uint64_t s = *hit_slot(r, kind, index);
+        if (s >> 32 == r->hit_gen) return &r->hits[(uint32_t)s - 1];
+    }
     if (r->n_hits == r->cap_hits) {
         size_t cap = r->cap_hits ? r->cap_hits * 2 : 16;
+        uint64_t *ns = gw_calloc(2 * cap, sizeof(*ns));
+        if (!ns) return NULL;
         gw_hit_t *nh = gw_realloc(r->hits, cap * sizeof(*nh));
-        if (!nh) return NULL;
+        if (!nh) { free(ns); return NULL; }
         memset(nh + r->cap_hits, 0, (cap - r->cap_hits) * sizeof(*nh));
         r->hits = nh;
         r->cap_hits = cap;
+        free(r->hit_slot);
+        r->hit_slot = ns;
+        if (!r->hit_gen) r->hit_gen = 1;
+        for (size_t i = 0; i < r->n_hits; i++)
+            *hit_slot(r, r->hits[i].kind, r->hits[i].index) = (uint64_t)r->hit_gen << 32 | (i + 1);
     }
+    *hit_slot(r, kind, index) = (uint64_t)r->hit_gen << 32 | (r->n_hits + 1);
     gw_hit_t *h = &r->hits[r->n_hits++];
     gw_span_t *spans = h->spans; /* an earlier item's, reused */
     size_t cap_spans = h->cap_spans;

@@ -97,6 +97,9 @@ typedef struct {
     /* resolve, themes */
     gw_hit_t *hits; size_t n_hits;
     size_t cap_hits;             /* internal: hits allocated; their span arrays are reused */
+    uint64_t *hit_slot;          /* internal: (kind, index) -> hit, open addressing, 2 * cap_hits
+                                    slots of hit_gen << 32 | hit number + 1; other gens are empty */
+    uint32_t hit_gen;            /* internal: one per item, so a reset clears no slot */
     gw_pair_t *pairs; size_t n_pairs;
 
     /* story versions, from the input (parse): see dedup.h */

@@ -602,3 +602,39 @@ Test(fastjson, span_offsets_of_every_width_print_as_printf_prints_them) {
     }
     free(item);
 }
+
+/* ---- hits: the slot table against the list ---------------------------------- */
+
+/* gw_record_hit finds an entity's hit through a table; the list it replaced
+ * was walked from the start. Over many items (each a new generation of the
+ * table) with a few to a thousand distinct entities (so the table grows
+ * while full of current hits), every answer is the hit the walk finds, or a
+ * new one appended at the end, and a new hit starts empty; also when the
+ * generation number wraps (slots of item 0 must not come back). */
+Test(fastpath, hit_table_finds_what_the_list_walk_finds) {
+    gw_record_t r;
+    gw_record_init(&r);
+    uint64_t q = 0x853C49E6748FEA9Bull;
+    for (int item = 0; item < 300; item++) {
+        if (item == 1) r.hit_gen = UINT32_MAX; /* the reset wraps to item 0's generation */
+        gw_record_reset(&r);
+        size_t distinct = item % 50 == 49 ? 1000 : 1 + (size_t)item % 40;
+        for (int ask = 0; ask < 3000; ask++) {
+            q = q * 6364136223846793005ull + 1442695040888963407ull;
+            gw_hit_kind_t kind = (gw_hit_kind_t)((q >> 60) % 6);
+            uint32_t index = (uint32_t)((q >> 33) % distinct);
+            size_t want = r.n_hits;
+            for (size_t i = 0; i < r.n_hits; i++)
+                if (r.hits[i].kind == kind && r.hits[i].index == index) { want = i; break; }
+            size_t before = r.n_hits;
+            gw_hit_t *h = gw_record_hit(&r, kind, index);
+            cr_assert_not_null(h);
+            cr_assert_eq((size_t)(h - r.hits), want, "item %d: (%d, %u) at %zu, the walk says %zu", item, (int)kind,
+                         index, (size_t)(h - r.hits), want);
+            cr_assert_eq(r.n_hits, before + (want == before));
+            if (want == before) cr_assert(h->mentions == 0 && h->n_spans == 0 && h->kind == kind && h->index == index);
+            h->mentions++;
+        }
+    }
+    gw_record_free(&r);
+}
