@@ -238,8 +238,15 @@ int gw_pipeline_process(gw_pipeline_t *p, const char *payload, size_t len,
         snprintf(res->message, sizeof(res->message), "%s", r->message);
         return GW_OK;
     }
-    if (!(res->record = gw_strndup(r->out.data, r->out.len))) return GW_ENOMEM;
+    /* The record's buffer goes to the result, shrunk in place, and the next
+     * item is written into a new one of the same room: copying the record
+     * cost more than anything else between the stages. */
+    size_t room = r->out.cap;
     res->record_len = r->out.len;
+    if (!(res->record = gw_buf_steal(&r->out, NULL))) return GW_ENOMEM;
+    char *shrunk = gw_realloc(res->record, res->record_len + 1);
+    if (shrunk) res->record = shrunk;
+    if (room > 1) gw_buf_reserve(&r->out, room - 1); /* if this fails, serialise grows it */
     summarise(r, p->env.dict, res);
     return GW_OK;
 }
