@@ -43,6 +43,7 @@ static const char *static_code(const char *code) {
 }
 
 typedef struct {
+    uint64_t hash;    /* gw_words_hash of word */
     char *word;       /* folded, owned */
     uint32_t len;     /* of word */
     uint32_t mask;    /* languages listing the word */
@@ -54,17 +55,19 @@ struct gw_langid {
     size_t ncodes;
     entry_t *tab;     /* open addressing; word == NULL marks empty */
     size_t cap, count;
+    size_t max_len;   /* of the longest word: a longer one is no stopword */
 };
 
 /* Entries are keyed by gw_words_hash, the hash each word of a text
  * carries (words.h), so detection never hashes a word again. */
-/* The entry of word w[0, n) whose hash is h. */
-static entry_t *find(const gw_langid_t *l, uint64_t h, const char *w, size_t n) {
-    if (!l->cap) return NULL;
-    size_t i = (size_t)h & (l->cap - 1);
-    while (l->tab[i].word) {
-        if (l->tab[i].len == n && !memcmp(l->tab[i].word, w, n)) return &l->tab[i];
-        i = (i + 1) & (l->cap - 1);
+/* The entry of word w[0, n) whose hash is h. Most words of a text are no
+ * stopword: one longer than any is rejected at once, and an occupied slot
+ * is passed on its hash before the bytes are compared. */
+static inline entry_t *find(const gw_langid_t *l, uint64_t h, const char *w, size_t n) {
+    if (n > l->max_len) return NULL; /* also: the table is still empty */
+    for (size_t i = (size_t)h & (l->cap - 1); l->tab[i].word; i = (i + 1) & (l->cap - 1)) {
+        const entry_t *e = &l->tab[i];
+        if (e->hash == h && e->len == n && !memcmp(e->word, w, n)) return &l->tab[i];
     }
     return NULL;
 }
@@ -75,7 +78,7 @@ static int grow(gw_langid_t *l) {
     if (!t) return GW_ENOMEM;
     for (size_t i = 0; i < l->cap; i++) {
         if (!l->tab[i].word) continue;
-        size_t j = (size_t)gw_words_hash(l->tab[i].word, l->tab[i].len) & (cap - 1);
+        size_t j = (size_t)l->tab[i].hash & (cap - 1);
         while (t[j].word) j = (j + 1) & (cap - 1);
         t[j] = l->tab[i];
     }
@@ -94,7 +97,9 @@ static int insert(gw_langid_t *l, const char *w, size_t n, uint32_t bit) {
         while (l->tab[i].word) i = (i + 1) & (l->cap - 1);
         e = &l->tab[i];
         if (!(e->word = gw_strndup(w, n))) return GW_ENOMEM;
+        e->hash = h;
         e->len = (uint32_t)n;
+        if (n > l->max_len) l->max_len = n;
         e->mask = 0;
         l->count++;
     }

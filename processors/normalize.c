@@ -101,7 +101,9 @@ static size_t find_dateline(const char *s, size_t n) {
     return 0;
 }
 
-static int count_lang(gw_record_t *r, const char *code, size_t bytes, size_t *best_bytes,
+/* Counts a paragraph of `bytes` in language `code`; *best (-1: none yet)
+ * becomes the language with most text, ties to the first that reached it. */
+static int count_lang(gw_record_t *r, const char *code, size_t bytes, size_t *best_bytes, int *best,
                       size_t *tally) {
     size_t i;
     for (i = 0; i < r->n_langs; i++)
@@ -111,7 +113,7 @@ static int count_lang(gw_record_t *r, const char *code, size_t bytes, size_t *be
         if (!nl) return GW_ENOMEM;
         r->langs = nl;
         memset(&r->langs[i], 0, sizeof(r->langs[i]));
-        snprintf(r->langs[i].lang, sizeof(r->langs[i].lang), "%s", code);
+        memcpy(r->langs[i].lang, code, strnlen(code, sizeof(r->langs[i].lang) - 1));
         tally[i] = 0;
         r->n_langs++;
     }
@@ -119,7 +121,7 @@ static int count_lang(gw_record_t *r, const char *code, size_t bytes, size_t *be
     tally[i] += bytes;
     if (tally[i] > *best_bytes) {
         *best_bytes = tally[i];
-        snprintf(r->lang, sizeof(r->lang), "%s", code);
+        *best = (int)i;
     }
     return GW_OK;
 }
@@ -143,8 +145,8 @@ static size_t fold_at(const gw_text_t *t, size_t off, size_t *cur) {
  * paragraph break is a starter and folds to a space, so a slice holds
  * exactly the words of the paragraph folded alone. */
 static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
-    size_t tally[32], best = 0;
-    snprintf(r->lang, sizeof(r->lang), "und");
+    size_t tally[32], best_bytes = 0;
+    int best = -1; /* r->lang is written once, at the end (not printed at every change of leader) */
     const char *b = r->field[GW_FIELD_BODY];
     const gw_text_t *bt = &r->text[GW_FIELD_BODY], *tt = &r->text[GW_FIELD_TITLE];
     size_t n = r->field_len[GW_FIELD_BODY], start = 0, cur = 0;
@@ -172,12 +174,14 @@ static int detect_languages(gw_record_t *r, const gw_langid_t *lid) {
             }
             first = 0;
             if (r->n_langs < 32 && strcmp(code, "und") != 0 &&
-                count_lang(r, code, bytes, &best, tally) != GW_OK)
+                count_lang(r, code, bytes, &best_bytes, &best, tally) != GW_OK)
                 return GW_ENOMEM;
         }
         if (i == n) break;
         start = i + 1;
     }
+    if (best >= 0) memcpy(r->lang, r->langs[best].lang, sizeof(r->lang));
+    else memcpy(r->lang, "und", 4);
     if (r->lang_given && gw_lang_known(lid, r->lang_given)) snprintf(r->lang, sizeof(r->lang), "%s", r->lang_given);
     else if (r->lang_given) {
         char msg[80];

@@ -100,6 +100,15 @@ Test(lang, confidence_range) {
     cr_assert_leq(c, 1.0);
 }
 
+/* The lookup passes over words longer than the longest listed one: the
+ * longest (ten bytes) must still count, a longer word built on one must
+ * not. Three hits decide; with one of them missed the text is "und". */
+Test(lang, longest_stopwords_count) {
+    cr_assert_str_eq(det("setiausaha sekiranya setiausaha"), "ms");
+    cr_assert_str_eq(det("pemerintah sekretaris pemerintah"), "id");
+    cr_assert_str_eq(det("setiausahaa sekiranya setiausahaa"), "und");
+}
+
 Test(lang, known_codes) {
     cr_assert(gw_lang_known(L, "en"));
     cr_assert(gw_lang_known(L, "ms"));
