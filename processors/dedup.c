@@ -468,10 +468,12 @@ static void freeze(gw_dedup_t *d) {
  * for together rather than one after another. */
 static int band_candidates(gw_dedup_t *d, const uint32_t *mh, size_t *n) {
     walk_t band[BANDS];
+    int walking[BANDS], nw = 0; /* the bands whose chains still hold unfrozen entries, in band order */
     *n = 0;
     for (int b = 0; b < BANDS; b++) {
         uint64_t k = band_key(mh, b);
         band[b] = walk_start(d, IX_BAND + b, k);
+        if (band[b].s > d->fz_upto) walking[nw++] = b;
         if (!d->fz_upto) continue;
         size_t bk = fz_bucket(d, k, b);
         for (uint32_t i = d->fz_start[bk]; i < d->fz_start[bk + 1]; i++) {
@@ -482,16 +484,23 @@ static int band_candidates(gw_dedup_t *d, const uint32_t *mh, size_t *n) {
             (*n)++;
         }
     }
-    for (int walking = 1; walking;) {
-        walking = 0;
-        for (int b = 0; b < BANDS; b++) {
-            if (band[b].s <= d->fz_upto) continue; /* done, or frozen from here on */
-            walking = 1;
-            uint64_t s = walk_step(d, &band[b]);
-            if (!s) continue;
-            if (push(&d->cand, &d->cand_cap, *n, s) != GW_OK) return GW_ENOMEM;
-            (*n)++;
+    /* A round takes one link of each band still walking; one that ends (or
+     * reaches the frozen entries) leaves the list, so the rounds of a long
+     * chain do not pass over the finished ones (32 tests a round). The
+     * candidates come in the same order as when every band was tested every
+     * round. */
+    while (nw) {
+        int kept = 0;
+        for (int k = 0; k < nw; k++) {
+            walk_t *w = &band[walking[k]];
+            uint64_t s = walk_step(d, w);
+            if (s) {
+                if (push(&d->cand, &d->cand_cap, *n, s) != GW_OK) return GW_ENOMEM;
+                (*n)++;
+            }
+            if (w->s > d->fz_upto) walking[kept++] = walking[k];
         }
+        nw = kept;
     }
     return GW_OK;
 }
