@@ -328,12 +328,17 @@ static int push(uint64_t **v, size_t *cap, size_t n, uint64_t x) {
  * found: words are runs of letters, marks and digits, so punctuation, case
  * and spacing do not matter. */
 static int words(gw_dedup_t *d, const gw_text_t *t, const gw_words_t *ws, size_t from, size_t *n) {
-    gw_word_t w;
+    size_t k = gw_words_after(ws, from);
     *n = 0;
-    for (size_t k = gw_words_after(ws, from); gw_words_next(ws, t->fold, from, t->fold_len, &k, &w);) {
-        if (push(&d->tok, &d->tok_cap, *n, mix(w.hash ^ w.len)) != GW_OK) return GW_ENOMEM;
-        (*n)++;
+    if (ws->n - k > d->tok_cap) { /* room for every word at once */
+        uint64_t *v = gw_realloc(d->tok, (ws->n - k) * sizeof(*v));
+        if (!v) return GW_ENOMEM;
+        d->tok = v;
+        d->tok_cap = ws->n - k;
     }
+    gw_word_t cut;
+    for (const gw_word_t *w; (w = gw_words_next(ws, t->fold, from, t->fold_len, &k, &cut));)
+        d->tok[(*n)++] = mix(w->hash ^ w->len);
     return GW_OK;
 }
 

@@ -325,9 +325,10 @@ const char *gw_lang_detect_parts(const gw_langid_t *l, const gw_lang_part_t *par
     memset(&t, 0, sizeof(t));
     for (size_t p = 0; p < nparts; p++) {
         const gw_lang_part_t *pt = &parts[p];
-        gw_word_t w;
-        for (size_t k = gw_words_after(pt->words, pt->from); gw_words_next(pt->words, pt->fold, pt->from, pt->to, &k, &w);)
-            tally_word(l, &t, pt->fold, &w);
+        gw_word_t cut;
+        size_t k = gw_words_after(pt->words, pt->from);
+        for (const gw_word_t *w; (w = gw_words_next(pt->words, pt->fold, pt->from, pt->to, &k, &cut));)
+            tally_word(l, &t, pt->fold, w);
     }
     return decide(l, &t, confidence);
 }

@@ -44,24 +44,22 @@ size_t gw_words_after(const gw_words_t *ws, size_t from);
  * (len 0 if s[from] is no word character). */
 gw_word_t gw_words_scan(const char *s, size_t from, size_t to);
 
-/* Word w of text s as the slice s[from, to) sees it: w itself when it lies
- * inside, else the part inside (from and to on code point boundaries, and
- * the part not empty), scanned again. A slice's words are then exactly the
- * words of the slice folded alone. */
-static inline gw_word_t gw_words_clamp(const char *s, const gw_word_t *w, size_t from, size_t to) {
+/* Walks the words of the slice s[from, to) of a text whose words are ws;
+ * start with *k = gw_words_after(ws, from). Returns the next word, or NULL
+ * after the last: a word inside the slice as ws holds it, one the slice
+ * cuts as its part inside (from and to on code point boundaries), scanned
+ * again into *cut. A slice's words are then exactly the words of the slice
+ * folded alone. */
+static inline const gw_word_t *gw_words_next(const gw_words_t *ws, const char *s, size_t from, size_t to,
+                                             size_t *k, gw_word_t *cut) {
+    if (from >= to || *k >= ws->n) return NULL;
+    const gw_word_t *w = &ws->w[*k];
     size_t end = (size_t)w->start + w->len;
-    if (w->start >= from && end <= to) return *w;
-    return gw_words_scan(s, w->start > from ? w->start : from, end < to ? end : to);
-}
-
-/* Walks the words of the slice s[from, to) of a text whose words are ws,
- * each clamped to the slice; start with *k = gw_words_after(ws, from).
- * Returns 0 when the slice has no more words. */
-static inline int gw_words_next(const gw_words_t *ws, const char *s, size_t from, size_t to, size_t *k,
-                                gw_word_t *w) {
-    if (from >= to || *k >= ws->n || ws->w[*k].start >= to) return 0;
-    *w = gw_words_clamp(s, &ws->w[(*k)++], from, to);
-    return 1;
+    if (w->start >= to) return NULL;
+    (*k)++;
+    if (w->start >= from && end <= to) return w;
+    *cut = gw_words_scan(s, w->start > from ? w->start : from, end < to ? end : to);
+    return cut;
 }
 
 #endif

@@ -140,7 +140,9 @@ Test(words, slices_equal_the_slice_alone) {
                 if (b < n && ((unsigned char)buf[b] & 0xC0) == 0x80) continue;
                 cr_assert_eq(gw_words_find(&alone, buf + a, b - a), GW_OK);
                 size_t k = gw_words_after(&all, a), m = 0;
-                for (gw_word_t w; gw_words_next(&all, buf, a, b, &k, &w); m++) {
+                gw_word_t cut;
+                for (const gw_word_t *next; (next = gw_words_next(&all, buf, a, b, &k, &cut)); m++) {
+                    gw_word_t w = *next;
                     w.start -= (uint32_t)a;
                     cr_assert_lt(m, alone.n, "slice [%zu, %zu) of '%s': more words than alone", a, b, buf);
                     expect_word(&w, &alone.w[m], buf, m);
