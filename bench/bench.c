@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ typedef struct {
     double wall_s, items_s;
     long rss_kb;
     int exit_code;
-    double p50_ms, p99_ms;
+    double p50_ms, p99_ms;     /* consume to ack */
+    double age50_ms, age99_ms; /* input record's timestamp to ack */
 } e2e_row_t;
 
 typedef struct {
@@ -304,14 +306,17 @@ static void stop(child_t *ch, e2e_row_t *row) {
     kill(ch->pid, SIGTERM);
     while (waitpid(ch->pid, &st, 0) < 0 && errno == EINTR) {}
     row->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    /* The daemon logs its consume-to-ack quantiles in its stop line. */
+    /* The daemon logs its latency quantiles in its stop line. */
+    static const struct { const char *key; size_t off; } q[] = {
+        {"ack_latency_p50_ms=", offsetof(e2e_row_t, p50_ms)}, {"ack_latency_p99_ms=", offsetof(e2e_row_t, p99_ms)},
+        {"record_age_p50_ms=", offsetof(e2e_row_t, age50_ms)}, {"record_age_p99_ms=", offsetof(e2e_row_t, age99_ms)}};
     FILE *f = fopen(ch->log, "r");
     char line[4096];
     while (f && fgets(line, sizeof line, f)) {
-        const char *p = strstr(line, "ack_latency_p50_ms=");
-        const char *q = strstr(line, "ack_latency_p99_ms=");
-        if (p) row->p50_ms = atof(p + 19);
-        if (q) row->p99_ms = atof(q + 19);
+        for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
+            const char *p = strstr(line, q[k].key);
+            if (p) *(double *)((char *)row + q[k].off) = atof(p + strlen(q[k].key));
+        }
     }
     if (f) fclose(f);
 }
@@ -429,8 +434,8 @@ static int run_e2e(bench_t *b) {
         row->items = live;
         row->items_s = rate;
         if (lr != GW_OK) goto out;
-        fprintf(stderr, "bench:   live at %.0f items/s: ack latency p50 %.2f ms, p99 %.2f ms\n", rate,
-                row->p50_ms, row->p99_ms);
+        fprintf(stderr, "bench:   live at %.0f items/s: ack latency p50 %.2f ms, p99 %.2f ms; record age "
+                "p50 %.2f ms, p99 %.2f ms\n", rate, row->p50_ms, row->p99_ms, row->age50_ms, row->age99_ms);
     }
     b->e2e_ratio = b->e2e[1].items_s > 0 ? b->e2e[0].items_s / b->e2e[1].items_s : 0;
     b->rss_growth = b->e2e[2].rss_kb > 0 ? (double)b->e2e[0].rss_kb / (double)b->e2e[2].rss_kb : 0;
@@ -492,22 +497,26 @@ static void report(bench_t *b) {
     }
     if (b->have_e2e) {
         printf("e2e (embedded broker in the bench process, %d input partitions)\n", b->partitions);
-        printf("  %-16s %9s %10s %9s %9s %9s %5s\n", "run", "items", "items/s", "peak MB",
-               "p50 ms", "p99 ms", "exit");
+        printf("  %-16s %9s %10s %9s %9s %9s %9s %9s %5s\n", "run", "items", "items/s", "peak MB",
+               "p50 ms", "p99 ms", "age p50", "age p99", "exit");
         gw_buf_append(&j, ",\"e2e\":[", 8);
         for (int k = 0; k < 4; k++) {
             const e2e_row_t *r = &b->e2e[k];
-            char p50[16] = "-", p99[16] = "-";
+            char p50[16] = "-", p99[16] = "-", a50[16] = "-", a99[16] = "-";
             if (k == 3) {
                 snprintf(p50, sizeof p50, "%.2f", r->p50_ms);
                 snprintf(p99, sizeof p99, "%.2f", r->p99_ms);
+                snprintf(a50, sizeof a50, "%.2f", r->age50_ms);
+                snprintf(a99, sizeof a99, "%.2f", r->age99_ms);
             }
-            printf("  %-16s %9zu %10.0f %9ld %9s %9s %5d\n", r->what, r->items, r->items_s,
-                   r->rss_kb / 1024, p50, p99, r->exit_code);
+            printf("  %-16s %9zu %10.0f %9ld %9s %9s %9s %9s %5d\n", r->what, r->items, r->items_s,
+                   r->rss_kb / 1024, p50, p99, a50, a99, r->exit_code);
             gw_buf_printf(&j, "%s{\"run\":\"%s\",\"items\":%zu,\"items_per_s\":%.1f,\"seconds\":%.3f,"
                               "\"peak_rss_kb\":%ld,\"exit\":%d",
                           k ? "," : "", r->what, r->items, r->items_s, r->wall_s, r->rss_kb, r->exit_code);
-            if (k == 3) gw_buf_printf(&j, ",\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f", r->p50_ms, r->p99_ms);
+            if (k == 3)
+                gw_buf_printf(&j, ",\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,\"age_p50_ms\":%.3f,\"age_p99_ms\":%.3f",
+                              r->p50_ms, r->p99_ms, r->age50_ms, r->age99_ms);
             gw_buf_putc(&j, '}');
         }
         gw_buf_printf(&j, "],\"e2e_ratio\":%.3f,\"rss_backlog_growth\":%.3f", b->e2e_ratio, b->rss_growth);

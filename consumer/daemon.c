@@ -72,6 +72,7 @@ typedef struct {
     size_t key_len;
     rd_kafka_headers_t *prov;  /* provenance of a redriven item (redrive.h), or NULL */
     int64_t consumed_us;  /* monotonic, for the consume-to-ack latency */
+    int stamped;          /* meta.ingest_ms is the message's timestamp (not now) */
     /* The processing thread's job (worker.h): in, then out. */
     int skip;             /* older than --from-time: not processed, done at once */
     gw_input_meta_t meta;
@@ -118,7 +119,8 @@ typedef struct {
     char broker_err[GW_ERRLEN]; /* the last non-fatal client error (error_cb), "" if none */
     uint64_t n_items, n_records, n_dlq, n_retries;
     int bench_copy;           /* hidden --bench-copy: records are the input bytes */
-    uint64_t ack_hist[256];   /* consume-to-ack latency, see ack_latency_ms */
+    uint64_t ack_hist[256];   /* consume-to-ack latency, see latency_add */
+    uint64_t age_hist[256];   /* input record's timestamp to ack, the same way */
     gw_metrics_t *metrics;    /* read by the HTTP thread */
     gw_window_t *window;
     int stats_ms;             /* librdkafka statistics interval; 0: none (no HTTP) */
@@ -141,23 +143,28 @@ static int64_t mono_us(void)
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
-/* Consume-to-acknowledgement latency of each item's main record (enriched
- * or dead letter), kept in buckets an eighth of a binary order wide (about
- * 9 %), so a quantile costs no per-item memory. Reported when stopping. */
-static void ack_latency_add(daemon_t *dm, int64_t us)
+/* Latencies of each item's main record (enriched or dead letter), kept in
+ * buckets an eighth of a binary order wide (about 9 %), so a quantile costs
+ * no per-item memory; reported when stopping. Two are kept: from consume
+ * (the main thread takes the message) to acknowledgement, and the record's
+ * age at acknowledgement (from the input message's timestamp: what a
+ * reader of the output waits, including the time the message spent in the
+ * broker and in librdkafka's queues, on one clock when the producer runs
+ * on the same host). */
+static void latency_add(uint64_t *hist, int64_t us)
 {
     int b = us > 1 ? (int)(8.0 * log2((double)us)) : 0;
-    dm->ack_hist[b > 255 ? 255 : b]++;
+    hist[b > 255 ? 255 : b]++;
 }
 
 /* The q-quantile (0..1) in milliseconds: the upper bound of its bucket. */
-static double ack_latency_ms(const daemon_t *dm, double q)
+static double latency_ms(const uint64_t *hist, double q)
 {
     uint64_t total = 0, seen = 0;
-    for (int b = 0; b < 256; b++) total += dm->ack_hist[b];
+    for (int b = 0; b < 256; b++) total += hist[b];
     if (!total) return 0;
     for (int b = 0; b < 256; b++) {
-        seen += dm->ack_hist[b];
+        seen += hist[b];
         if ((double)seen >= q * (double)total) return pow(2.0, (b + 1) / 8.0) / 1000.0;
     }
     return 0;
@@ -502,7 +509,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     gw_metrics_delivered(dm->metrics, out_kind[rec->kind], rec->reason);
     if (rec->kind == REC_ENRICHED || rec->kind == REC_DLQ) {
         int64_t us = mono_us() - rec->ctx->consumed_us;
-        ack_latency_add(dm, us);
+        latency_add(dm->ack_hist, us);
+        if (rec->ctx->stamped) latency_add(dm->age_hist, (gw_now_ms() - rec->ctx->meta.ingest_ms) * 1000);
         gw_metrics_latency_us(dm->metrics, us);
     }
     if (dm->print && rec->kind != REC_DLQ) {
@@ -851,6 +859,7 @@ static void handle_message(daemon_t *dm, rd_kafka_message_t *m)
     c->consumed_us = mono_us();
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
     c->meta = (gw_input_meta_t){c->key, c->key_len, ts >= 0 ? ts : gw_now_ms(), c->partition};
+    c->stamped = ts >= 0;
     while (gw_worker_full(dm->worker)) complete_done(dm, 100);
     gw_worker_submit(dm->worker, c);
 }
@@ -1420,17 +1429,20 @@ int gw_cmd_run(int argc, char **argv)
         pthread_mutex_destroy(&w.mu);
 
         double secs = (double)(mono_ms() - t_start) / 1000.0;
-        char a[32], b[32], d[32], r[32], rate[32], p50[32], p99[32];
+        char a[32], b[32], d[32], r[32], rate[32], p50[32], p99[32], a50[32], a99[32];
         snprintf(a, sizeof a, "%" PRIu64, dm.n_items);
         snprintf(b, sizeof b, "%" PRIu64, dm.n_records);
         snprintf(d, sizeof d, "%" PRIu64, dm.n_dlq);
         snprintf(r, sizeof r, "%" PRIu64, dm.n_retries);
         snprintf(rate, sizeof rate, "%.0f", secs > 0 ? (double)dm.n_items / secs : 0.0);
-        snprintf(p50, sizeof p50, "%.2f", ack_latency_ms(&dm, 0.50));
-        snprintf(p99, sizeof p99, "%.2f", ack_latency_ms(&dm, 0.99));
+        snprintf(p50, sizeof p50, "%.2f", latency_ms(dm.ack_hist, 0.50));
+        snprintf(p99, sizeof p99, "%.2f", latency_ms(dm.ack_hist, 0.99));
+        snprintf(a50, sizeof a50, "%.2f", latency_ms(dm.age_hist, 0.50));
+        snprintf(a99, sizeof a99, "%.2f", latency_ms(dm.age_hist, 0.99));
         gw_log(GW_LOG_INFO, "daemon", "stopped", "items", a, "records_delivered", b, "dead_letters", d,
                "retries", r, "items_per_s_overall", rate, "ack_latency_p50_ms", p50,
-               "ack_latency_p99_ms", p99, "committed", committed ? "true" : "false",
+               "ack_latency_p99_ms", p99, "record_age_p50_ms", a50, "record_age_p99_ms", a99,
+               "committed", committed ? "true" : "false",
                (const char *)NULL);
         rc = dm.fatal ? 1 : committed ? 0 : 1;
     }
