@@ -96,6 +96,11 @@ void gwt_resp_free(gwt_resp_t *r);
  * (waits up to 30 s). 1 with it copied into addr, 0 on timeout. */
 int gwt_http_address(gwt_proc_t *p, char *addr, size_t n);
 
+/* --- text --- */
+/* Writes code point cp (< 0x110000, surrogates too: tests walk every code
+ * point) as UTF-8 into o (room for 4). Returns its length. */
+size_t gwt_utf8(char *o, uint32_t cp);
+
 /* --- configs --- */
 /* Writes a copy of tests/integration/geowire-test.yaml to a new file under
  * /tmp with absolute dictionary paths, each line that starts with

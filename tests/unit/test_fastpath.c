@@ -11,6 +11,7 @@
 #include <utf8proc.h>
 
 #include "geowire/common.h"
+#include "support/support.h"
 #include "geowire/lang.h"
 #include "geowire/parse.h"
 #include "geowire/pipeline.h"
@@ -36,18 +37,6 @@ static void expect_same_fold(const char *s, size_t len) {
     gw_text_free(&b);
 }
 
-static size_t utf8(char *o, uint32_t cp) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Every code point, between ASCII letters (the lone-code-point path) and
  * before a combining mark (which must send it down the library path). */
 Test(fastpath, fold_every_code_point_alone_and_before_a_mark) {
@@ -61,8 +50,8 @@ Test(fastpath, fold_every_code_point_alone_and_before_a_mark) {
         for (int ctx = 0; ctx < 2; ctx++) {
             size_t n = 0;
             s[n++] = 'A';
-            n += utf8(s + n, cp);
-            if (ctx) n += utf8(s + n, 0x0301);
+            n += gwt_utf8(s + n, cp);
+            if (ctx) n += gwt_utf8(s + n, 0x0301);
             s[n++] = 'b';
             cr_assert_eq(gw_text_fold(&a, s, n), GW_OK);
             cr_assert_eq(gw_text_fold_slow(&b, s, n), GW_OK);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "geowire/common.h"
+#include "support/support.h"
 #include "geowire/lang.h"
 #include "geowire/pipeline.h"
 #include "geowire/processor.h"
@@ -57,18 +58,6 @@ static void expect_reference(gw_words_t *ws, const char *s, size_t len) {
     for (size_t k = 0; k < n; k++) expect_word(&ws->w[k], &ref[k], s, k);
 }
 
-static size_t utf8(char *o, uint32_t cp) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Every code point inside a word, alone, and after a digit: the ASCII
  * byte table and the decoded path agree with the reference everywhere. */
 Test(words, every_code_point) {
@@ -78,12 +67,12 @@ Test(words, every_code_point) {
         if (cp >= 0xD800 && cp <= 0xDFFF) continue;
         size_t n = 0;
         buf[n++] = 'a';
-        n += utf8(buf + n, cp);
+        n += gwt_utf8(buf + n, cp);
         buf[n++] = '7';
         buf[n++] = ' ';
-        n += utf8(buf + n, cp);
+        n += gwt_utf8(buf + n, cp);
         buf[n++] = '.';
-        n += utf8(buf + n, cp);
+        n += gwt_utf8(buf + n, cp);
         buf[n] = '\0';
         expect_reference(&ws, buf, n);
     }
