@@ -453,8 +453,12 @@ static int fast_scan(const char *p, size_t n, fval_t *fv) {
             /* leading zeros, reals and integers that might not fit: jansson */
             if (q == d || q - d > 18 || (*d == '0' && q - d > 1)) return 0;
             if (q < end && (*q == '.' || *q == 'e' || *q == 'E')) return 0;
+            /* At most 18 digits: no overflow. Not strtoll: the payload need
+             * not end with a NUL, and digits may run to its last byte. */
+            int64_t num = 0;
+            for (const char *dg = d; dg < q; dg++) num = num * 10 + (*dg - '0');
             f->kind = FV_INTEGER;
-            f->i = strtoll(p, NULL, 10);
+            f->i = *p == '-' ? -num : num;
             p = q;
         } else if (literal(&p, end, "null")) {
             f->kind = FV_NULL;

@@ -94,6 +94,21 @@ Test(parse, invalid_json) {
     REJECT("{\"title\": \"a\", \"title\": \"b\"}", GW_REASON_INVALID_JSON);
 }
 
+/* A payload need not end with a NUL: one whose last bytes are the digits
+ * of a number, copied into a buffer of exactly its size, is refused without
+ * a read past its end (the address sanitizer catches one; fuzz_pipeline
+ * found it). */
+Test(parse, number_at_the_very_end_of_the_payload) {
+    static const char *const cut[] = {"{\"title\": \"a\", \"version\": 12", "{\"version\": -7", "{\"a\":1"};
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t n = strlen(cut[i]);
+        char *exact = malloc(n);
+        memcpy(exact, cut[i], n);
+        expect_reason(exact, n, GW_REASON_INVALID_JSON, cut[i]);
+        free(exact);
+    }
+}
+
 static char *nested(size_t depth, const char *open, const char *inner, const char *close) {
     size_t lo = strlen(open), li = strlen(inner), lc = strlen(close);
     char *s = malloc(depth * (lo + lc) + li + 1), *p = s;
